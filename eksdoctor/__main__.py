@@ -1,0 +1,3 @@
+from eksdoctor.cli import main
+
+main()

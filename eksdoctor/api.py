@@ -1,0 +1,119 @@
+"""The library API: the one place the CLI, batch, and MCP server call into.
+
+Every function takes plain values and returns plain JSON-serialisable dicts/lists (the same
+objects the CLI prints with --format json), or raises an `eksdoctor.errors.EksDoctorError`.
+TARGET everywhere is a bundle tarball path, an extracted bundle directory, or an instance id
+already imported into the workspace. `workspace=None` means the default workspace
+(env EKSDOCTOR_HOME, else ~/.local/share/eksdoctor).
+
+The implementations live in the modules named in each function; this file only delegates, so
+every face gets the same behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+# --- bundles and the workspace (eksdoctor.workspace, eksdoctor.search, eksdoctor.timeline, eksdoctor.network)
+
+
+def import_bundle(path: str | Path, *, workspace: str | Path | None = None, progress: Callable | None = None) -> dict:
+    """Store a bundle in the workspace keyed by instance id and index its lines. Returns the record."""
+    raise NotImplementedError("import_bundle")
+
+
+def list_bundles(*, workspace: str | Path | None = None) -> list[dict]:
+    """Bundles imported into the workspace (instance id, name, collected_at, family, lines indexed)."""
+    raise NotImplementedError("list_bundles")
+
+
+def search(
+    target: str,
+    pattern: str,
+    *,
+    file_glob: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    context: int = 0,
+    max_results: int = 200,
+    offset: int = 0,
+    timeout: float = 5.0,
+    workspace: str | Path | None = None,
+) -> dict:
+    """Regex search over every line of a bundle. Returns {"matches": [...], "total": n, "truncated": bool, ...}."""
+    raise NotImplementedError("search")
+
+
+def timeline(
+    target: str, pivot: str, *, window: float = 300, max_events: int = 500, workspace: str | Path | None = None
+) -> dict:
+    """All sources merged in time order within +-window seconds of the first line matching `pivot`."""
+    raise NotImplementedError("timeline")
+
+
+def network(target: str, *, sections: Sequence[str] = ("routes", "dns", "eni", "iptables"), workspace=None) -> dict:
+    """Routes (incl. default route), resolvers, ENIs/IPs, blocking iptables rules, and whether the
+    node has a route towards the API endpoint."""
+    raise NotImplementedError("network")
+
+
+# --- diagnosis (eksdoctor.diagnosis, eksdoctor.triage)
+
+
+def triage(target: str, *, workspace=None) -> dict:
+    """One-screen overview: AMI family/versions, bootstrap ran, kubelet started, registered, loudest errors."""
+    raise NotImplementedError("triage")
+
+
+def diagnose(target: str, *, context: str | Path | dict | None = None, workspace=None) -> dict:
+    """Full diagnosis (see docs/diagnosis-schema.md). `context` is an aws-context.json path or dict."""
+    raise NotImplementedError("diagnose")
+
+
+def errors(target: str, *, severity: str | None = None, context=None, workspace=None) -> dict:
+    """Findings of a diagnosis, optionally only those at or above `severity`."""
+    raise NotImplementedError("errors")
+
+
+# --- reports (eksdoctor.reports)
+
+
+def render(diagnosis: dict, fmt: str = "yaml") -> str:
+    """Render a diagnosis dict as yaml (SOP Output Format) | json | md | html. Secrets redacted."""
+    raise NotImplementedError("render")
+
+
+def summarize(target: str, finding_ids: Sequence[str], *, fmt: str = "yaml", context=None, workspace=None) -> str:
+    """Report restricted to the chosen finding ids; unknown ids raise UnknownFindingError."""
+    raise NotImplementedError("summarize")
+
+
+def compare(target_a: str, target_b: str, *, workspace=None) -> dict:
+    """Side-by-side of two nodes (failing vs healthy): versions, bootstrap config, kubelet flags,
+    DNS, routes, findings present in one and not the other."""
+    raise NotImplementedError("compare")
+
+
+# --- AWS (eksdoctor.collectors)
+
+
+def collect(instance_id: str, bucket: str, **kwargs: Any) -> dict:
+    """Start log collection via SSM (runbook or run-command); with wait=True download and import."""
+    raise NotImplementedError("collect")
+
+
+def status(execution_id: str, **kwargs: Any) -> dict:
+    """State of a collection (automation execution or command id), step outputs, bundle location."""
+    raise NotImplementedError("status")
+
+
+def gather_context(instance_id: str, **kwargs: Any) -> dict:
+    """AWS facts about an instance and its cluster, in the aws-context.json schema."""
+    raise NotImplementedError("gather_context")
+
+
+def cluster_health(cluster: str, **kwargs: Any) -> dict:
+    """Cluster status/version/endpoint access, node groups and their health issues, add-ons, ASG failures."""
+    raise NotImplementedError("cluster_health")
