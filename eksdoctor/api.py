@@ -64,17 +64,48 @@ def network(target: str, *, sections: Sequence[str] = ("routes", "dns", "eni", "
 
 def triage(target: str, *, workspace=None) -> dict:
     """One-screen overview: AMI family/versions, bootstrap ran, kubelet started, registered, loudest errors."""
-    raise NotImplementedError("triage")
+    from eksdoctor.triage import triage_bundle
+    from eksdoctor.workspace import open_target
+
+    with open_target(target, workspace) as bundle:
+        return triage_bundle(bundle)
 
 
-def diagnose(target: str, *, context: str | Path | dict | None = None, workspace=None) -> dict:
-    """Full diagnosis (see docs/diagnosis-schema.md). `context` is an aws-context.json path or dict."""
-    raise NotImplementedError("diagnose")
+def diagnose(
+    target: str,
+    *,
+    context: str | Path | dict | None = None,
+    aws: bool = False,
+    region: str | None = None,
+    profile: str | None = None,
+    cluster: str | None = None,
+    workspace=None,
+) -> dict:
+    """Full diagnosis (see docs/diagnosis-schema.md).
+
+    `context` is an aws-context.json path or dict; `aws=True` gathers it live for the bundle's
+    instance. An imported bundle's stored aws-context.json is used when neither is given. With
+    context (or --aws) and an instance id that has no bundle, the diagnosis runs from AWS context alone.
+    """
+    from eksdoctor.diagnosis_runner import run_diagnosis
+
+    return run_diagnosis(target, context=context, aws=aws, region=region, profile=profile,
+                         cluster=cluster, workspace=workspace)
 
 
-def errors(target: str, *, severity: str | None = None, context=None, workspace=None) -> dict:
+def errors(target: str, *, severity: str | None = None, context=None, workspace=None, **kwargs: Any) -> dict:
     """Findings of a diagnosis, optionally only those at or above `severity`."""
-    raise NotImplementedError("errors")
+    from eksdoctor.ranking import SEVERITY_RANK
+
+    diagnosis = diagnose(target, context=context, workspace=workspace, **kwargs)
+    if severity is not None and severity not in SEVERITY_RANK:
+        from eksdoctor.errors import InputError
+
+        raise InputError(f"unknown severity {severity!r}; use one of {', '.join(SEVERITY_RANK)}")
+    limit = SEVERITY_RANK.get(severity or "info", 4)
+    findings = [f for f in diagnosis["findings"] if SEVERITY_RANK.get(f["severity"], 9) <= limit]
+    return {"target": target, "severity": severity or "info", "root_cause": diagnosis["root_cause"],
+            "findings": findings, "total": len(diagnosis["findings"]), "not_checked": diagnosis["not_checked"]}
 
 
 # --- reports (eksdoctor.reports)

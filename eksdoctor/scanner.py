@@ -1,0 +1,182 @@
+"""One pass over a bundle: every probe's pattern applied to every file it names.
+
+The combined pattern runs over whole chunks of text (RE2 when available), so non-matching lines never
+reach Python code; only candidate lines are parsed into LogLines and checked per probe. Memory stays
+bounded: files are read in chunks cut at line boundaries, and each probe keeps a bounded sample of
+hits (the first and the last ones) plus exact counts and first/last timestamps.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO
+
+from eksdoctor.models import Evidence, LogLine
+from eksdoctor.signals import Probe, combined_pattern
+
+CHUNK_BYTES = 8 << 20
+SAMPLE_HEAD = 20
+SAMPLE_TAIL = 20
+MAX_GZ_BYTES = 512 << 20  # rotated logs (aws-routed-eni/*.gz) are scanned up to this many bytes
+
+
+@dataclass
+class Hit:
+    probe: str
+    line: LogLine
+    attrs: dict[str, str]
+
+    @property
+    def ts(self) -> datetime | None:
+        return self.line.ts
+
+    def evidence(self) -> Evidence:
+        ts = self.line.ts.strftime("%Y-%m-%dT%H:%M:%SZ") if self.line.ts else None
+        return Evidence(self.line.path, self.line.lineno, ts, self.line.raw[:2000])
+
+
+@dataclass
+class ProbeHits:
+    """Aggregate of one probe's hits: exact count, first/last time, bounded samples."""
+
+    count: int = 0
+    head: list[Hit] = field(default_factory=list)
+    tail: deque = field(default_factory=lambda: deque(maxlen=SAMPLE_TAIL))
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
+    subjects: Counter = field(default_factory=Counter)
+    attr_values: dict[str, Counter] = field(default_factory=dict)
+    paths: Counter = field(default_factory=Counter)
+
+    def add(self, hit: Hit, subject_key: str | None) -> None:
+        self.count += 1
+        if len(self.head) < SAMPLE_HEAD:
+            self.head.append(hit)
+        else:
+            self.tail.append(hit)
+        ts = hit.line.ts
+        if ts is not None:
+            if self.first_ts is None or ts < self.first_ts:
+                self.first_ts = ts
+            if self.last_ts is None or ts > self.last_ts:
+                self.last_ts = ts
+        if subject_key is not None:
+            self.subjects[hit.attrs.get(subject_key, "")] += 1
+        for k, v in hit.attrs.items():
+            self.attr_values.setdefault(k, Counter())[v] += 1
+        self.paths[hit.line.path] += 1
+
+    def samples(self) -> list[Hit]:
+        return self.head + list(self.tail)
+
+    def timestamps(self) -> list[datetime]:
+        return [h.line.ts for h in self.samples() if h.line.ts is not None]
+
+
+@dataclass
+class ScanResult:
+    hits: dict[str, ProbeHits]
+    files_read: list[str]
+    bytes_read: int
+    lines_read: int
+
+    def get(self, name: str) -> ProbeHits:
+        return self.hits.get(name) or ProbeHits()
+
+
+def _iter_chunks(stream: BinaryIO, chunk_bytes: int):
+    """Yield (text, base_lineno) chunks cut at newlines; an over-long line is cut at the chunk size."""
+    lineno = 1
+    carry = b""
+    while True:
+        block = stream.read(chunk_bytes)
+        if not block:
+            break
+        data = carry + block
+        cut = data.rfind(b"\n")
+        if cut < 0 and len(data) < chunk_bytes * 2:
+            carry = data
+            continue
+        if cut < 0:
+            cut = len(data) - 1
+        piece, carry = data[: cut + 1], data[cut + 1 :]
+        text = piece.decode("utf-8", "replace").replace("\x00", "\ufffd")
+        yield text, lineno
+        lineno += text.count("\n")
+    if carry:
+        yield carry.decode("utf-8", "replace").replace("\x00", "\ufffd"), lineno
+
+
+class _Limited:
+    """Caps how much of a decompressed stream is read (rotated .gz logs may be bombs)."""
+
+    def __init__(self, raw: BinaryIO, limit: int) -> None:
+        self._raw, self._left = raw, limit
+
+    def read(self, n: int) -> bytes:
+        if self._left <= 0:
+            return b""
+        data = self._raw.read(min(n, self._left))
+        self._left -= len(data)
+        return data
+
+
+def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, ref: datetime | None,
+                parse_lines) -> ScanResult:
+    """Run `probes` over every file of `bundle` they apply to. `parse_lines` is eksdoctor.parsing's."""
+    hits: dict[str, ProbeHits] = {}
+    compiled_cache: dict[frozenset[str], object] = {}
+    files_read: list[str] = []
+    bytes_read = lines_read = 0
+    for path in bundle.files():
+        applicable = [p for p in probes if p.applies_to(path)]
+        if not applicable:
+            continue
+        key = frozenset(p.name for p in applicable)
+        combined = compiled_cache.get(key)
+        if combined is None:
+            combined = compiled_cache[key] = combined_pattern(applicable)
+        files_read.append(path)
+        with bundle.open(path) as raw:
+            stream: BinaryIO = raw
+            if path.endswith(".gz"):
+                stream = _Limited(gzip.GzipFile(fileobj=raw), MAX_GZ_BYTES)  # type: ignore[assignment]
+            try:
+                for text, base in _iter_chunks(stream, CHUNK_BYTES):
+                    bytes_read += len(text)
+                    lines_read += text.count("\n")
+                    _scan_text(text, base, path, applicable, combined, hits, year, ref, parse_lines)
+            except (OSError, EOFError, gzip.BadGzipFile):
+                continue  # a corrupt rotated log: keep what was scanned, the file list records it
+    return ScanResult(hits, files_read, bytes_read, lines_read)
+
+
+def _scan_text(text, base, path, probes, combined, hits, year, ref, parse_lines) -> None:
+    pos = 0
+    lineno = base
+    end_text = len(text)
+    while pos < end_text:
+        m = combined.search(text, pos)
+        if m is None:
+            return
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.start())
+        if end < 0:
+            end = end_text
+        lineno += text.count("\n", pos, start)
+        line_text = text[start:end].rstrip("\r")
+        parsed: LogLine | None = None
+        for probe in probes:
+            attrs = probe.match_line(line_text)
+            if attrs is None:
+                continue
+            if parsed is None:
+                parsed = next(iter(parse_lines(path, [(lineno, line_text)], year=year, ref=ref)))
+            if probe.sources is not None and parsed.source not in probe.sources:
+                continue
+            hits.setdefault(probe.name, ProbeHits()).add(Hit(probe.name, parsed, attrs), probe.subject)
+        pos = end + 1
+        lineno += 1
