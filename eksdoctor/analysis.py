@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from eksdoctor.facts import FACT_PROBES, BundleFacts, extract_facts
-from eksdoctor.parsing import parse_lines
+from eksdoctor.parsing import make_parser
 from eksdoctor.scanner import ProbeHits, ScanResult, scan_bundle
 from eksdoctor.signals import Probe, load_catalog
 
 # Engine facts carry at most this many attributes; values are truncated to keep facts small.
 _MAX_ATTR_LEN = 300
+# A transient-capable signal that stopped this long before its log did has cleared by itself.
+STALE_AFTER = timedelta(minutes=10)
 
 
 @dataclass
@@ -81,7 +83,7 @@ def analyze(bundle) -> Analysis:
     catalog = load_catalog()
     year, ref = _year_and_ref(bundle.info)
     probes: list[Probe] = list(catalog) + list(FACT_PROBES)
-    scan = scan_bundle(bundle, probes, year=year, ref=ref, parse_lines=parse_lines)
+    scan = scan_bundle(bundle, probes, year=year, ref=ref, make_parser=make_parser)
     facts = extract_facts(bundle, scan)
     signals = aggregate_signals(catalog, scan, facts)
     info = bundle.info.to_dict()
@@ -113,6 +115,21 @@ def _dismissal(probe: Probe, first: datetime | None, last: datetime | None, scan
     return False, None
 
 
+def _stale(probe: Probe, hits: ProbeHits, scan: ScanResult) -> tuple[bool, str | None]:
+    """A signal that can be transient and stopped long before the same logs did has cleared."""
+    if not probe.dismissed_by or hits.last_ts is None:
+        return False, None
+    ends = [scan.last_ts[p] for p in hits.paths if p in scan.last_ts]
+    if not ends:
+        return False, None
+    log_end = max(ends)
+    if hits.last_ts + STALE_AFTER <= log_end:
+        minutes = int((log_end - hits.last_ts).total_seconds() // 60)
+        return True, (f"transient: last seen {hits.last_ts.strftime('%Y-%m-%dT%H:%M:%SZ')}, {minutes} min before "
+                      f"the same log ends ({log_end.strftime('%Y-%m-%dT%H:%M:%SZ')}) without it")
+    return False, None
+
+
 def aggregate_signals(catalog, scan: ScanResult, facts: BundleFacts) -> list[SignalFact]:
     """One SignalFact per (signal, subject); samples keep path:line evidence."""
     out: list[SignalFact] = []
@@ -134,6 +151,8 @@ def aggregate_signals(catalog, scan: ScanResult, facts: BundleFacts) -> list[Sig
         for subject, group in groups:
             first, last = group.first_ts, group.last_ts
             dismissed, reason = _dismissal(probe, first, last, scan, facts)
+            if not dismissed:
+                dismissed, reason = _stale(probe, group, scan)
             sf = SignalFact(probe.name, subject, group.count, first, last, _most_common(group),
                             dismissed, reason, group, marker=probe.marker)
             sf._subject_key = probe.subject or ""

@@ -160,12 +160,19 @@ def _small_files(bundle, f: BundleFacts) -> None:
     kubeconfig = bundle.read_text("kubelet/kubeconfig.yaml", max_bytes=64 << 10)
     if kubeconfig:
         m = re.search(r"server:\s*(https?://\S+)", kubeconfig)
-        if m:
+        if m and "MASTER_ENDPOINT" not in m.group(1):
             f.set("api_endpoint", m.group(1), Evidence("kubelet/kubeconfig.yaml", _line_of(kubeconfig, m.start()), None, m.group(0)))
-        m = re.search(r"(?:-i|--cluster-name|--cluster-id)['\"]?\s*[\n\s-]*['\"]?([A-Za-z0-9][A-Za-z0-9_-]*)", kubeconfig)
-        if m:
+        # exec args are YAML list items: `- "-i"` then `- "<cluster>"` (aws-iam-authenticator), or
+        # `- --cluster-name` then `- <cluster>` (aws eks get-token)
+        m = re.search(r"-\s*['\"]?(?:-i|--cluster-name|--cluster-id)['\"]?\s*\n\s*-\s*['\"]?([A-Za-z0-9][A-Za-z0-9_-]*)",
+                      kubeconfig)
+        if m and m.group(1) != "CLUSTER_NAME":
             f.set("cluster_name_kubeconfig", m.group(1))
-        m = re.search(r"--region['\"]?\s*[\n\s-]*['\"]?([a-z]{2}(?:-[a-z]+)+-\d)", kubeconfig)
+        if "MASTER_ENDPOINT" in kubeconfig or "CLUSTER_NAME" in kubeconfig:
+            # the AMI's template: bootstrap.sh never rendered the kubelet kubeconfig
+            f.set("kubeconfig_unrendered", True, Evidence("kubelet/kubeconfig.yaml", 1, None,
+                                                          "kubeconfig still holds MASTER_ENDPOINT/CLUSTER_NAME placeholders"))
+        m = re.search(r"-\s*['\"]?--region['\"]?\s*\n\s*-\s*['\"]?([a-z]{2}(?:-[a-z]+)+-\d)", kubeconfig)
         if m:
             f.set("kubeconfig_region", m.group(1))
             f.values.setdefault("region", m.group(1))

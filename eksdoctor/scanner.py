@@ -82,13 +82,14 @@ class ScanResult:
     files_read: list[str]
     bytes_read: int
     lines_read: int
+    last_ts: dict[str, datetime] = field(default_factory=dict)  # path -> last timestamp in the file
 
     def get(self, name: str) -> ProbeHits:
         return self.hits.get(name) or ProbeHits()
 
 
 def _iter_chunks(stream: BinaryIO, chunk_bytes: int):
-    """Yield (text, base_lineno) chunks cut at newlines; an over-long line is cut at the chunk size."""
+    """Yield (bytes, base_lineno) chunks cut after a newline; an over-long line is cut at the chunk size."""
     lineno = 1
     carry = b""
     while True:
@@ -103,11 +104,10 @@ def _iter_chunks(stream: BinaryIO, chunk_bytes: int):
         if cut < 0:
             cut = len(data) - 1
         piece, carry = data[: cut + 1], data[cut + 1 :]
-        text = piece.decode("utf-8", "replace").replace("\x00", "\ufffd")
-        yield text, lineno
-        lineno += text.count("\n")
+        yield piece, lineno
+        lineno += piece.count(b"\n")
     if carry:
-        yield carry.decode("utf-8", "replace").replace("\x00", "\ufffd"), lineno
+        yield carry, lineno
 
 
 class _Limited:
@@ -125,11 +125,12 @@ class _Limited:
 
 
 def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, ref: datetime | None,
-                parse_lines) -> ScanResult:
-    """Run `probes` over every file of `bundle` they apply to. `parse_lines` is eksdoctor.parsing's."""
+                make_parser) -> ScanResult:
+    """Run `probes` over every file of `bundle` they apply to. `make_parser` is eksdoctor.parsing's."""
     hits: dict[str, ProbeHits] = {}
     compiled_cache: dict[frozenset[str], object] = {}
     files_read: list[str] = []
+    last_ts: dict[str, datetime] = {}
     bytes_read = lines_read = 0
     for path in bundle.files():
         applicable = [p for p in probes if p.applies_to(path)]
@@ -140,41 +141,58 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
         if combined is None:
             combined = compiled_cache[key] = combined_pattern(applicable)
         files_read.append(path)
+        parse = make_parser(path, year=year, ref=ref)
         with bundle.open(path) as raw:
             stream: BinaryIO = raw
             if path.endswith(".gz"):
                 stream = _Limited(gzip.GzipFile(fileobj=raw), MAX_GZ_BYTES)  # type: ignore[assignment]
+            data, base = b"", 1
             try:
-                for text, base in _iter_chunks(stream, CHUNK_BYTES):
-                    bytes_read += len(text)
-                    lines_read += text.count("\n")
-                    _scan_text(text, base, path, applicable, combined, hits, year, ref, parse_lines)
+                for data, base in _iter_chunks(stream, CHUNK_BYTES):
+                    bytes_read += len(data)
+                    lines_read += data.count(b"\n")
+                    _scan_chunk(data, base, applicable, combined, hits, parse)
             except (OSError, EOFError, gzip.BadGzipFile):
-                continue  # a corrupt rotated log: keep what was scanned, the file list records it
-    return ScanResult(hits, files_read, bytes_read, lines_read)
+                pass  # a corrupt rotated log: keep what was scanned, the file list records it
+            last = _last_timestamp(data, base, parse)
+            if last is not None:
+                last_ts[path] = last
+    return ScanResult(hits, files_read, bytes_read, lines_read, last_ts)
 
 
-def _scan_text(text, base, path, probes, combined, hits, year, ref, parse_lines) -> None:
+def _last_timestamp(data: bytes, base: int, parse, tail_lines: int = 50) -> datetime | None:
+    """Timestamp of the last dated line of the final chunk (how long the file kept logging)."""
+    lines = data.rstrip(b"\n").split(b"\n")
+    first = base + max(0, len(lines) - tail_lines)
+    for offset, raw in enumerate(reversed(lines[-tail_lines:])):
+        parsed = parse(first + len(lines[-tail_lines:]) - 1 - offset, raw.decode("utf-8", "replace"))
+        if parsed.ts is not None:
+            return parsed.ts
+    return None
+
+
+def _scan_chunk(data: bytes, base: int, probes, combined, hits, parse) -> None:
+    """Find candidate lines with the combined pattern; decode and check only those."""
     pos = 0
     lineno = base
-    end_text = len(text)
-    while pos < end_text:
-        m = combined.search(text, pos)
+    size = len(data)
+    while pos < size:
+        m = combined.search(data, pos)
         if m is None:
             return
-        start = text.rfind("\n", 0, m.start()) + 1
-        end = text.find("\n", m.start())
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        end = data.find(b"\n", m.start())
         if end < 0:
-            end = end_text
-        lineno += text.count("\n", pos, start)
-        line_text = text[start:end].rstrip("\r")
+            end = size
+        lineno += data.count(b"\n", pos, start)
+        line_text = data[start:end].decode("utf-8", "replace").replace("\x00", "\ufffd").rstrip("\r")
         parsed: LogLine | None = None
         for probe in probes:
             attrs = probe.match_line(line_text)
             if attrs is None:
                 continue
             if parsed is None:
-                parsed = next(iter(parse_lines(path, [(lineno, line_text)], year=year, ref=ref)))
+                parsed = parse(lineno, line_text)
             if probe.sources is not None and parsed.source not in probe.sources:
                 continue
             hits.setdefault(probe.name, ProbeHits()).add(Hit(probe.name, parsed, attrs), probe.subject)

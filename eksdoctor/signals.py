@@ -63,18 +63,22 @@ class Probe:
         for key, rx in self.attr_rx:
             am = rx.search(text)
             if am:
-                value = next((g for g in am.groups() if g is not None), None)
+                named = [g for g in am.groupdict().values() if g is not None]
+                value = named[0] if named else next((g for g in am.groups() if g is not None), None)
                 if value is not None:
                     found[key] = value
         return found
 
 
 def combined_pattern(probes: list[Probe]):
-    """One alternation of every probe's pattern (named groups stripped), compiled with RE2 when present.
+    """One alternation of every probe's pattern (named groups stripped) over BYTES, compiled with RE2
+    when present.
 
     It only finds candidate lines; each candidate is then checked against the individual probes.
+    Bytes, because the RE2 binding converts character offsets over the whole text on every search
+    of a str, which makes a scan quadratic; on bytes there is nothing to convert or decode.
     """
-    alternation = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', p.pattern)})" for p in probes)
+    alternation = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', p.pattern)})" for p in probes).encode()
     if _fast_re is not None:
         try:
             return _fast_re.compile(alternation)

@@ -136,7 +136,7 @@ def test_signal_matches_real_variants(catalog, name):
     for line in positives:
         assert probe.match_line(line) is not None, f"{name} should match: {line}"
         # the combined scan must find the line too (RE2 and re agree on the syntax we allow)
-        assert combined_pattern([probe]).search(line), f"combined pattern misses: {line}"
+        assert combined_pattern([probe]).search(line.encode()), f"combined pattern misses: {line}"
     for line in negatives:
         assert probe.match_line(line) is None, f"{name} should not match: {line}"
 
