@@ -21,12 +21,16 @@ from typing import Any
 
 def import_bundle(path: str | Path, *, workspace: str | Path | None = None, progress: Callable | None = None) -> dict:
     """Store a bundle in the workspace keyed by instance id and index its lines. Returns the record."""
-    raise NotImplementedError("import_bundle")
+    from eksdoctor.importer import import_bundle as _import_bundle
+
+    return _import_bundle(path, workspace=workspace, progress=progress)
 
 
 def list_bundles(*, workspace: str | Path | None = None) -> list[dict]:
     """Bundles imported into the workspace (instance id, name, collected_at, family, lines indexed)."""
-    raise NotImplementedError("list_bundles")
+    from eksdoctor.workspace import list_bundles as _list_bundles
+
+    return _list_bundles(workspace)
 
 
 def search(
@@ -43,20 +47,29 @@ def search(
     workspace: str | Path | None = None,
 ) -> dict:
     """Regex search over every line of a bundle. Returns {"matches": [...], "total": n, "truncated": bool, ...}."""
-    raise NotImplementedError("search")
+    from eksdoctor.search import search as _search
+
+    return _search(target, pattern, file_glob=file_glob, since=since, until=until, context=context,
+                   max_results=max_results, offset=offset, timeout=timeout, workspace=workspace)
 
 
 def timeline(
     target: str, pivot: str, *, window: float = 300, max_events: int = 500, workspace: str | Path | None = None
 ) -> dict:
     """All sources merged in time order within +-window seconds of the first line matching `pivot`."""
-    raise NotImplementedError("timeline")
+    from eksdoctor.timeline import timeline as _timeline
+
+    return _timeline(target, pivot, window=window, max_events=max_events, workspace=workspace)
 
 
 def network(target: str, *, sections: Sequence[str] = ("routes", "dns", "eni", "iptables"), workspace=None) -> dict:
     """Routes (incl. default route), resolvers, ENIs/IPs, blocking iptables rules, and whether the
     node has a route towards the API endpoint."""
-    raise NotImplementedError("network")
+    from eksdoctor.network import network as _network
+    from eksdoctor.workspace import open_target
+
+    with open_target(target, workspace) as bundle:
+        return _network(bundle, sections)
 
 
 # --- diagnosis (eksdoctor.diagnosis, eksdoctor.triage)

@@ -55,6 +55,14 @@ def _sg_allows(groups: list[dict], direction: str, port: int, peer_sg: str | Non
     return False
 
 
+def _rule_text(rule: dict) -> str:
+    if not isinstance(rule, dict):
+        return "?"
+    ports = "all" if rule.get("from_port") is None else f"{rule.get('from_port')}-{rule.get('to_port')}"
+    peers = (rule.get("cidrs") or []) + (rule.get("groups") or []) + (rule.get("prefix_lists") or [])
+    return f"{rule.get('protocol')}:{ports}->{'/'.join(peers) or '?'}"
+
+
 def _nacl_action(entries: list[dict], egress: bool, port: int) -> str | None:
     """The action of the first NACL entry (by rule number) matching tcp `port` in one direction."""
     candidates = []
@@ -101,11 +109,19 @@ def _ip_in(ip: str, cidrs: list[str]) -> bool:
 
 def derive(ctx: dict, facts: dict) -> dict[str, object]:
     """Context facts (dotted names) from the context document and the bundle facts."""
-    out: dict[str, object] = {}
+    return derive_with_reasons(ctx, facts)[0]
 
-    def put(name: str, value) -> None:
+
+def derive_with_reasons(ctx: dict, facts: dict) -> tuple[dict[str, object], dict[str, str]]:
+    """Context facts plus, for the checks that compute something, the context values behind them."""
+    out: dict[str, object] = {}
+    why: dict[str, str] = {}
+
+    def put(name: str, value, reason: str | None = None) -> None:
         if value is not None:
             out[name] = value
+            if reason:
+                why[name] = reason
 
     inst = ctx.get("instance") or {}
     cluster = ctx.get("cluster") or {}
@@ -127,7 +143,7 @@ def derive(ctx: dict, facts: dict) -> dict[str, object]:
     _routing(ctx, cluster, put)
     _dns(ctx, put)
     _tags_and_names(ctx, inst, cluster, facts, put)
-    return out
+    return out, why
 
 
 def _role_mapping(ctx, inst, role, cluster, put) -> None:
@@ -139,17 +155,20 @@ def _role_mapping(ctx, inst, role, cluster, put) -> None:
     aws_auth = ctx.get("aws_auth")
     if isinstance(aws_auth, dict) and isinstance(aws_auth.get("map_roles"), list):
         arns = [str(r.get("rolearn", "")) for r in aws_auth["map_roles"] if isinstance(r, dict)]
-        put("aws_auth.maps_node_role", any(a == bare for a in arns))
-        put("aws_auth.maps_role_with_path", any(a == role_arn and a != bare for a in arns))
+        listed = "aws_auth mapRoles rolearns: " + (", ".join(arns) or "(none)") + f"; node role: {role_arn}"
+        put("aws_auth.maps_node_role", any(a == bare for a in arns), listed)
+        put("aws_auth.maps_role_with_path", any(a == role_arn and a != bare for a in arns), listed)
         profile = inst.get("instance_profile_arn") or ""
         put("aws_auth.maps_instance_profile", any(":instance-profile/" in a and (not profile or a == profile)
-                                                 for a in arns))
+                                                 for a in arns), listed)
     entries = ctx.get("access_entries")
     if isinstance(entries, list):
         node_types = {"EC2_LINUX", "EC2_WINDOWS", "STANDARD", "HYBRID_LINUX"}
         present = any(isinstance(e, dict) and _strip_path(str(e.get("principal_arn", ""))) == bare
                       and str(e.get("type", "STANDARD")) in node_types for e in entries)
-        put("access_entries.has_node_role", present)
+        listed = ", ".join(f"{e.get('principal_arn')} ({e.get('type', 'STANDARD')})" for e in entries
+                           if isinstance(e, dict)) or "(none)"
+        put("access_entries.has_node_role", present, f"access entries: {listed}; node role: {role_arn}")
         if isinstance(aws_auth, dict) and isinstance(aws_auth.get("map_roles"), list):
             mode = cluster.get("authentication_mode")
             mapped_cm = any(str(r.get("rolearn", "")) == bare for r in aws_auth["map_roles"] if isinstance(r, dict))
@@ -169,7 +188,8 @@ def _policies(role, put) -> None:
         return
     names = {str(p).rsplit("/", 1)[-1] for p in attached}
     missing = [need for need, accepted in REQUIRED_POLICIES.items() if not names.intersection(accepted)]
-    put("node_role.missing_policies", ",".join(missing) if missing else "")
+    put("node_role.missing_policies", ",".join(missing) if missing else "",
+        f"{role.get('name') or role.get('arn')} attached policies: {', '.join(sorted(names)) or '(none)'}")
     put("node_role.missing_cni_policy", "AmazonEKS_CNI_Policy" in missing)
     put("node_role.missing_worker_policy", "AmazonEKSWorkerNodePolicy" in missing)
     put("node_role.missing_ecr_policy", "AmazonEC2ContainerRegistryReadOnly" in missing)
@@ -180,7 +200,9 @@ def _security(ctx, inst, cluster, put) -> None:
     node_ids = set(inst.get("security_group_ids") or [])
     node_groups = [g for g in groups if not node_ids or g.get("id") in node_ids]
     if node_groups:
-        put("sg.egress_443", _sg_allows(node_groups, "egress", 443))
+        rules = "; ".join(f"{g.get('id')} egress " + (", ".join(_rule_text(r) for r in g.get("egress") or []) or "(none)")
+                          for g in node_groups)
+        put("sg.egress_443", _sg_allows(node_groups, "egress", 443), rules)
         csg = cluster.get("cluster_security_group_id")
         put("sg.ingress_10250", _sg_allows(node_groups, "ingress", 10250))
         if csg:
@@ -203,15 +225,20 @@ def _security(ctx, inst, cluster, put) -> None:
         put("nacl.ingress_ephemeral", in_eph == "allow" if in_eph else False)
         put("nacl.ingress_443", in_443 == "allow" if in_443 else False)
         put("nacl.egress_ephemeral", out_eph == "allow" if out_eph else False)
-        put("nacl.blocks_required", not (out_443 == "allow" and in_eph == "allow"))
+        listed = ", ".join(f"#{e.get('rule_number')} {'out' if e.get('egress') else 'in'} {e.get('protocol')} "
+                           f"{e.get('port_from') or '*'}-{e.get('port_to') or '*'} {e.get('action')}"
+                           for e in sorted((e for e in entries if isinstance(e, dict)),
+                                           key=lambda e: (bool(e.get("egress")), int(e.get("rule_number") or 0))))
+        put("nacl.blocks_required", not (out_443 == "allow" and in_eph == "allow"), f"{nacl.get('id')}: {listed}")
 
 
 def _routing(ctx, cluster, put) -> None:
     rt = ctx.get("route_table") or {}
     if isinstance(rt.get("routes"), list):
         target = _route_target(rt["routes"])
-        put("route.default_target", target)
-        put("route.internet_path", target in ("igw", "nat", "tgw", "instance", "eni", "pcx"))
+        routes = ", ".join(f"{r.get('destination')}->{r.get('target')}" for r in rt["routes"] if isinstance(r, dict))
+        put("route.default_target", target, f"{rt.get('id')}: {routes}")
+        put("route.internet_path", target in ("igw", "nat", "tgw", "instance", "eni", "pcx"), f"{rt.get('id')}: {routes}")
     endpoints = ctx.get("vpc_endpoints")
     if isinstance(endpoints, list):
         have = set()
@@ -221,7 +248,7 @@ def _routing(ctx, cluster, put) -> None:
                 if m:
                     have.add(m.group(1))
         missing = [s for s in PRIVATE_CLUSTER_ENDPOINTS if s not in have]
-        put("endpoints.missing", ",".join(missing))
+        put("endpoints.missing", ",".join(missing), "VPC endpoints present: " + (", ".join(sorted(have)) or "(none)"))
         put("endpoints.missing_count", len(missing))
     cidrs = cluster.get("public_access_cidrs")
     nats = [n for n in ctx.get("nat_gateways") or [] if isinstance(n, dict)]
@@ -237,15 +264,17 @@ def _dns(ctx, put) -> None:
         return
     names = dhcp.get("domain-name") or []
     servers = dhcp.get("domain-name-servers") or []
-    put("dhcp.domain_name", bool(names))
-    put("dhcp.custom_dns", bool(servers) and "AmazonProvidedDNS" not in servers)
+    listed = f"DHCP options: domain-name={','.join(names) or '(none)'} domain-name-servers={','.join(servers) or '(none)'}"
+    put("dhcp.domain_name", bool(names), listed)
+    put("dhcp.custom_dns", bool(servers) and "AmazonProvidedDNS" not in servers, listed)
 
 
 def _tags_and_names(ctx, inst, cluster, facts, put) -> None:
     name = cluster.get("name") or facts.get("cluster_name")
     tags = inst.get("tags")
     if isinstance(tags, dict) and name:
-        put("instance.cluster_tag", f"kubernetes.io/cluster/{name}" in tags)
+        put("instance.cluster_tag", f"kubernetes.io/cluster/{name}" in tags,
+            "instance tags: " + (", ".join(sorted(tags)) or "(none)"))
     node_name = facts.get("cluster_name")
     if cluster.get("name") and node_name:
         put("cluster.name_matches", node_name == cluster["name"])
@@ -254,8 +283,8 @@ def _tags_and_names(ctx, inst, cluster, facts, put) -> None:
     m = re.match(r"1\.(\d+)", str(cversion or ""))
     if isinstance(kminor, int) and m:
         cminor = int(m.group(1))
-        put("skew.kubelet_newer", kminor > cminor)
+        put("skew.kubelet_newer", kminor > cminor, f"kubelet {facts.get('kubelet_version')} vs cluster {cversion}")
         # kubelet may be up to three minors older than the API server from 1.28, two before.
         allowed = 3 if cminor >= 28 else 2
-        put("skew.kubelet_too_old", cminor - kminor > allowed)
+        put("skew.kubelet_too_old", cminor - kminor > allowed, f"kubelet {facts.get('kubelet_version')} vs cluster {cversion}")
         put("skew.minor_delta", kminor - cminor)

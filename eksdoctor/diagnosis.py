@@ -13,7 +13,7 @@ from datetime import datetime
 
 from eksdoctor import __version__
 from eksdoctor.analysis import Analysis, SignalFact, analyze
-from eksdoctor.context_checks import derive
+from eksdoctor.context_checks import derive_with_reasons
 from eksdoctor.ranking import Candidate, rank, rivals_of
 from eksdoctor.remediation import fill, placeholder_values
 
@@ -76,7 +76,7 @@ def diagnose_bundle(bundle, *, context: dict | None = None, context_source: str 
 
     started = time.perf_counter()
     analysis = analyze(bundle)
-    derived = derive(context, analysis.facts.values) if context else {}
+    derived, reasons = derive_with_reasons(context, analysis.facts.values) if context else ({}, {})
     facts = engine_facts(analysis, derived)
     result = get_engine().evaluate(bundle.info.instance_id or bundle.info.name, facts)
     rules = rule_table()
@@ -91,7 +91,7 @@ def diagnose_bundle(bundle, *, context: dict | None = None, context_source: str 
         candidates.append(Candidate(rule, matched_signals | set(_referenced(rule, "signal"))))
         candidates[-1].matched = act.matched  # type: ignore[attr-defined]
     ordered, root, confidence = rank(candidates)
-    findings, ids = _findings(ordered, analysis, signals_by_name, context, derived)
+    findings, ids = _findings(ordered, analysis, signals_by_name, context, derived, reasons)
     diagnosis = {
         "schema_version": 1,
         "tool": {"name": "eksdoctor", "version": __version__, "rules_version": rules_digest()},
@@ -131,7 +131,7 @@ def _signal_attrs(matched: dict) -> dict:
     return attrs
 
 
-def _evidence(c: Candidate, analysis: Analysis, signals_by_name, context, derived) -> tuple[list[dict], int]:
+def _evidence(c: Candidate, analysis: Analysis, signals_by_name, reasons: dict) -> tuple[list[dict], int]:
     rule = c.rule
     evidence: list[dict] = []
     total = 0
@@ -143,9 +143,7 @@ def _evidence(c: Candidate, analysis: Analysis, signals_by_name, context, derive
         wanted += [s for s in signals_by_name.get(name, []) if s not in wanted and not s.dismissed]
     for sig in wanted:
         total += sig.count
-        samples = sig.samples()
-        picked = samples[:3] + [h for h in samples[-2:] if h not in samples[:3]]
-        evidence += [dataclasses.asdict(h.evidence()) for h in picked]
+        evidence += [dataclasses.asdict(h.evidence()) for h in _pick_samples(sig.samples())]
     for fact in c.matched.values():  # type: ignore[attr-defined]
         if fact.get("kind") == "fact":
             ev = analysis.facts.evidence.get(fact["name"])
@@ -154,8 +152,9 @@ def _evidence(c: Candidate, analysis: Analysis, signals_by_name, context, derive
                             else {"path": "(bundle facts)", "line": None, "ts": None, "text": text})
             total += 1
         elif fact.get("kind") == "context":
+            because = reasons.get(fact["name"])
             evidence.append({"path": "aws-context.json", "line": None, "ts": None,
-                             "text": f"{fact['name']} = {fact['value']}"})
+                             "text": f"{fact['name']} = {fact['value']}" + (f" ({because})" if because else "")})
             total += 1
     seen, unique = set(), []
     for e in evidence:
@@ -166,7 +165,23 @@ def _evidence(c: Candidate, analysis: Analysis, signals_by_name, context, derive
     return unique[:MAX_EVIDENCE], max(total, len(unique))
 
 
-def _findings(ordered: list[Candidate], analysis, signals_by_name, context, derived):
+def _pick_samples(samples: list, limit: int = 4) -> list:
+    """The first hit of each distinct message kind (by captured attributes), then the last hit:
+    a register failure and a lease failure say more than four identical list errors."""
+    picked, kinds = [], set()
+    for hit in samples:
+        kind = tuple(sorted((k, v) for k, v in hit.attrs.items() if k in ("op", "operation", "action", "unit")))
+        if kind not in kinds:
+            kinds.add(kind)
+            picked.append(hit)
+        if len(picked) >= limit - 1:
+            break
+    if samples and samples[-1] not in picked:
+        picked.append(samples[-1])
+    return picked
+
+
+def _findings(ordered: list[Candidate], analysis, signals_by_name, context, derived, reasons):
     ids = {c.rule_id: f"F-{i:03d}" for i, c in enumerate(ordered, 1)}
     findings = []
     for c in ordered:
@@ -175,7 +190,7 @@ def _findings(ordered: list[Candidate], analysis, signals_by_name, context, deri
                                     _signal_attrs(c.matched))  # type: ignore[attr-defined]
         lookups: dict[str, str] = {}
         rem = rule.get("remediation") or {}
-        evidence, total = _evidence(c, analysis, signals_by_name, context, derived)
+        evidence, total = _evidence(c, analysis, signals_by_name, reasons)
         findings.append({
             "id": ids[c.rule_id],
             "rule": c.rule_id,
