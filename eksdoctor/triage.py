@@ -48,7 +48,7 @@ def triage_from_analysis(a: Analysis) -> dict:
 
 
 def _yn(value) -> str:
-    return {True: "yes", False: "NO", None: "unknown (not collected)"}.get(value, str(value))
+    return {True: "yes", False: "NO", None: "unknown"}.get(value, str(value))
 
 
 def render_triage_text(t: dict) -> str:

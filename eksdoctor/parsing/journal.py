@@ -22,7 +22,7 @@ from eksdoctor.parsing.timestamps import UTC
 # The klog header is folded into the journal regex as an optional group: kubelet.log is the largest
 # file of a bundle and one regex call per line instead of two is most of the parser's speed.
 JOURNAL_RE = re.compile(
-    r"([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) "  # stamp, day space-padded in classic syslog
+    r"([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d)(?:\.\d{1,9})? "  # stamp (+ short-precise fraction, logdog)
     r"(?:[^\s\[\]:]+ )?"                        # hostname (optional: cloud-init.log has none)
     r"(\([^)\s]*\)|[^\s\[\]:]+)"                # identifier, or systemd's "(binary)" exec helper
     r"(?:\[\d+\])?: ?"                           # [pid] (optional); the body starts here

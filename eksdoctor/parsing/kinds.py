@@ -17,6 +17,8 @@ _JOURNAL_FILES = frozenset({
     "docker/docker.log",
     "sandbox-image/sandbox-image-log.txt",
     "networking/configure-multicard-interfaces.txt",
+    "journalctl.log",       # Bottlerocket logdog: every unit, `journalctl -o short-precise`
+    "journalctl.errors",
 })
 _RSYSLOG_RE = re.compile(r"var_log/(?:messages|syslog|cron)(?:[.-][\w.-]*)?")
 _ENI_SOURCES = (
@@ -101,6 +103,8 @@ def source_for_path(path: str) -> str:
         return "curl"
     if p.startswith("containerd/soci-snapshotter/"):
         return "soci-snapshotter"
+    if p.startswith("system/kubelet/kubelet-service"):  # Windows: kubelet's event log as CSV
+        return "kubelet"
     if p.startswith("var_log/"):
         return _var_log_source(p[len("var_log/"):])
     top = p.split("/", 1)[0]
