@@ -55,9 +55,9 @@ def success(data: Any, digest: Callable[[Any], str], *, max_text: int = MAX_TEXT
     """A tool result: bounded structured content (always an object) plus its text digest."""
     shaped, cuts = bound(json_safe(data), max_text=max_text, max_items=max_items)
     structured = shaped if isinstance(shaped, dict) else {"result": shaped}
-    text = digest(shaped)
+    text = digest(structured)
     if cuts:
-        structured["bounded"] = cuts
+        structured["bounded"] = cuts[:50]
         text += "\n(output bounded: " + "; ".join(f"{c['path']} kept {c['kept']} of {c['total']} {c['unit']}"
                                                   for c in cuts[:5]) + (" ..." if len(cuts) > 5 else "") + ")"
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
@@ -69,9 +69,10 @@ def failure(err: BaseException, tool: str) -> CallToolResult:
         kind, message, hint = type(err).__name__, str(err), err.hint
     elif isinstance(err, NotImplementedError):
         kind, message = "NotAvailable", f"{tool} is not available in this eksdoctor build yet"
-        hint = "use the other tools; this one needs a component that is not installed"
+        hint = "carry on with the other tools (errors, search, network_diagnostics, correlate, diagnose)"
     else:
-        kind, message = "InternalError", f"internal error: {type(err).__name__}: {err}"
+        first_line = (str(err).splitlines() or [""])[0][:300]
+        kind, message = "InternalError", f"internal error: {type(err).__name__}: {first_line}"
         hint = "this is a bug in eksdoctor; the server keeps running, other tools still work"
     text = f"error: {message}" + (f"\nhint: {hint}" if hint else "")
     return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True,
@@ -102,11 +103,16 @@ def _finding_line(f: dict) -> str:
 
 def errors_digest(res: dict) -> str:
     findings = res.get("findings", [])
-    head = [_root_cause_line(res.get("root_cause")),
-            f"{len(findings)} of {res.get('total', len(findings))} findings at severity >= {res.get('severity')}:"]
-    tail = [f"{len(res.get('not_checked') or [])} rules not checked without AWS context"] \
-        if res.get("not_checked") else []
-    return _clip([*head, *(_finding_line(f) for f in findings), *tail])
+    lines = [_root_cause_line(res.get("root_cause")),
+             f"{len(findings)} of {res.get('total', len(findings))} findings "
+             f"at severity >= {res.get('severity')}:"]
+    for f in findings:
+        lines.append(_finding_line(f))
+        if (f.get("remediation") or {}).get("immediate"):
+            lines.append(f"    fix: {f['remediation']['immediate']}")
+    if res.get("not_checked"):
+        lines.append(f"{len(res['not_checked'])} rules not checked without AWS context")
+    return _clip(lines)
 
 
 def diagnosis_digest(d: dict) -> str:
@@ -130,10 +136,12 @@ def search_digest(res: dict) -> str:
 
 def timeline_digest(res: dict) -> str:
     p = res["pivot"]
+    omitted = (f" ({res['omitted']} omitted: narrow timeWindow or raise maxEvents)"
+               if res.get("truncated") else "")
     lines = [f"pivot {p['ts']} {p['path']}:{p['line']}: {p['text']}",
-             f"{res['returned']} of {res['total']} events within +-{res['window_s']:g}s"
-             + (f" ({res['omitted']} omitted: narrow timeWindow or raise maxEvents)" if res.get("truncated") else "")]
-    lines += [f"{e['offset_s']:+9.3f}s {e['level'] or '-':7} {e['ref']}: {e['text']}" for e in res.get("events", [])]
+             f"{res['returned']} of {res['total']} events within +-{res['window_s']:g}s{omitted}"]
+    lines += [f"{e['offset_s']:+9.3f}s {e['level'] or '-':7} {e['ref']}: {e['text']}"
+              for e in res.get("events", [])]
     return _clip(lines)
 
 
@@ -160,6 +168,37 @@ def bundles_digest(res: dict) -> str:
         return "no bundles imported yet: call import_bundle(path) or collect(instanceId)"
     return _clip([f"{r.get('key')}  {r.get('family')}  collected {r.get('collected_at')}  {r.get('name')}"
                   for r in rows])
+
+
+def collect_digest(res: dict) -> str:
+    return (f"collection started on {res.get('instance_id')} ({res.get('method')}): "
+            f"executionId={res.get('execution_id')}, bundle goes to {res.get('destination')}\n"
+            f"next: status(executionId=\"{res.get('execution_id')}\") every 30-60 s until it is finished")
+
+
+def status_digest(res: dict) -> str:
+    lines = [f"collection {res.get('execution_id')} on {res.get('instance_id')}: {res.get('status')}"
+             + (f" (step {res['current_step']})" if res.get("current_step") else "")]
+    if res.get("failure"):
+        lines.append(f"failure: {res['failure']}")
+    bundle = res.get("bundle")
+    if bundle:
+        lines.append(f"bundle ready: {bundle.get('uri')} ({bundle.get('size')} bytes)")
+    elif not res.get("terminal"):
+        lines.append("not finished: call status again in 30-60 s")
+    if res.get("note"):
+        lines.append(res["note"])
+    return _clip(lines)
+
+
+def cluster_health_digest(res: dict) -> str:
+    c = res.get("cluster") or {}
+    verdict = "healthy" if res.get("healthy") else f"{len(res.get('problems') or [])} problem(s)"
+    lines = [f"cluster {c.get('name')} in {res.get('region')}: status {c.get('status')}, "
+             f"version {c.get('version')}; {verdict}"]
+    lines += [f"problem: {p}" for p in res.get("problems") or []]
+    lines += [f"not checked: {n.get('call')}: {n.get('reason')}" for n in res.get("not_checked") or []]
+    return _clip(lines)
 
 
 def report_digest(res: dict) -> str:
