@@ -145,19 +145,27 @@ def compare(target_a: str, target_b: str, *, workspace=None) -> dict:
 
 def collect(instance_id: str, bucket: str, **kwargs: Any) -> dict:
     """Start log collection via SSM (runbook or run-command); with wait=True download and import."""
-    raise NotImplementedError("collect")
+    from eksdoctor.collectors.collect import collect as _collect
+
+    return _collect(instance_id, bucket, **kwargs)
 
 
 def status(execution_id: str, **kwargs: Any) -> dict:
     """State of a collection (automation execution or command id), step outputs, bundle location."""
-    raise NotImplementedError("status")
+    from eksdoctor.collectors.collect import status as _status
+
+    return _status(execution_id, **kwargs)
 
 
 def gather_context(instance_id: str, **kwargs: Any) -> dict:
     """AWS facts about an instance and its cluster, in the aws-context.json schema."""
-    raise NotImplementedError("gather_context")
+    from eksdoctor.collectors.aws_context import gather_context as _gather_context
+
+    return _gather_context(instance_id, **kwargs)
 
 
 def cluster_health(cluster: str, **kwargs: Any) -> dict:
     """Cluster status/version/endpoint access, node groups and their health issues, add-ons, ASG failures."""
-    raise NotImplementedError("cluster_health")
+    from eksdoctor.collectors.cluster_health import cluster_health as _cluster_health
+
+    return _cluster_health(cluster, **kwargs)

@@ -25,6 +25,16 @@ def _stored_context(bundle) -> Path | None:
     return None
 
 
+def _bundle_region(bundle) -> str | None:
+    """The node's own region (system/region.txt, else its availability zone): the right default
+    for --aws, since a bundle is often diagnosed from a profile set to another region."""
+    region = (bundle.read_text("system/region.txt", 256) or "").strip()
+    if re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region):
+        return region
+    az = (bundle.read_text("system/availability-zone.txt", 256) or "").strip()
+    return az[:-1] if re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d[a-z]", az) else None
+
+
 def run_diagnosis(target: str, *, context=None, aws: bool = False, region=None, profile=None, cluster=None,
                   workspace=None) -> dict:
     from eksdoctor.workspace import open_target
@@ -47,6 +57,7 @@ def run_diagnosis(target: str, *, context=None, aws: bool = False, region=None, 
                 raise InputError("--aws needs the instance id, and this bundle's name does not carry one",
                                  hint="pass the context explicitly: eksdoctor context <instance-id> -o ctx.json; "
                                       "eksdoctor diagnose TARGET --context ctx.json")
+            region = region or _bundle_region(bundle)
             ctx_doc = load_context(api.gather_context(instance_id, region=region, profile=profile, cluster=cluster))
             source = "aws"
         if ctx_doc is None:
