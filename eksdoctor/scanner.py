@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import BinaryIO
 
 from eksdoctor.models import Evidence, LogLine
-from eksdoctor.signals import Probe, combined_pattern
+from eksdoctor.signals import Probe, ProbeSelector, combined_pattern
 
 CHUNK_BYTES = 8 << 20
 SAMPLE_HEAD = 20
@@ -128,7 +128,7 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
                 make_parser) -> ScanResult:
     """Run `probes` over every file of `bundle` they apply to. `make_parser` is eksdoctor.parsing's."""
     hits: dict[str, ProbeHits] = {}
-    compiled_cache: dict[frozenset[str], object] = {}
+    compiled_cache: dict[frozenset[str], tuple] = {}
     files_read: list[str] = []
     last_ts: dict[str, datetime] = {}
     bytes_read = lines_read = 0
@@ -137,9 +137,10 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
         if not applicable:
             continue
         key = frozenset(p.name for p in applicable)
-        combined = compiled_cache.get(key)
-        if combined is None:
-            combined = compiled_cache[key] = combined_pattern(applicable)
+        compiled = compiled_cache.get(key)
+        if compiled is None:
+            compiled = compiled_cache[key] = (combined_pattern(applicable), ProbeSelector(applicable))
+        combined, selector = compiled
         files_read.append(path)
         parse = make_parser(path, year=year, ref=ref)
         with bundle.open(path) as raw:
@@ -151,7 +152,7 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
                 for data, base in _iter_chunks(stream, CHUNK_BYTES):
                     bytes_read += len(data)
                     lines_read += data.count(b"\n")
-                    _scan_chunk(data, base, applicable, combined, hits, parse)
+                    _scan_chunk(data, base, selector, combined, hits, parse)
             except (OSError, EOFError, gzip.BadGzipFile):
                 pass  # a corrupt rotated log: keep what was scanned, the file list records it
             last = _last_timestamp(data, base, parse)
@@ -171,7 +172,7 @@ def _last_timestamp(data: bytes, base: int, parse, tail_lines: int = 50) -> date
     return None
 
 
-def _scan_chunk(data: bytes, base: int, probes, combined, hits, parse) -> None:
+def _scan_chunk(data: bytes, base: int, selector: ProbeSelector, combined, hits, parse) -> None:
     """Find candidate lines with the combined pattern; decode and check only those."""
     pos = 0
     lineno = base
@@ -185,9 +186,10 @@ def _scan_chunk(data: bytes, base: int, probes, combined, hits, parse) -> None:
         if end < 0:
             end = size
         lineno += data.count(b"\n", pos, start)
-        line_text = data[start:end].decode("utf-8", "replace").replace("\x00", "\ufffd").rstrip("\r")
+        line_bytes = data[start:end]
+        line_text = line_bytes.decode("utf-8", "replace").replace("\x00", "\ufffd").rstrip("\r")
         parsed: LogLine | None = None
-        for probe in probes:
+        for probe in selector.candidates(line_bytes):
             attrs = probe.match_line(line_text)
             if attrs is None:
                 continue

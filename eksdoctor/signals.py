@@ -87,6 +87,29 @@ def combined_pattern(probes: list[Probe]):
     return re.compile(alternation)
 
 
+class ProbeSelector:
+    """Which of `probes` can match a line, in one linear pass (an RE2 set); only those are then run
+    in Python. Without RE2 every probe is a candidate."""
+
+    def __init__(self, probes: list[Probe]) -> None:
+        self.probes = probes
+        self._set = None
+        if _fast_re is not None:
+            try:
+                rset = _fast_re.Set.SearchSet()
+                for p in probes:
+                    rset.Add(_NAMED_GROUP.sub("(?:", p.pattern).encode())
+                rset.Compile()
+                self._set = rset
+            except Exception:  # a construct RE2 rejects: check every probe instead
+                self._set = None
+
+    def candidates(self, line: bytes) -> list[Probe]:
+        if self._set is None:
+            return self.probes
+        return [self.probes[i] for i in sorted(self._set.Match(line))]
+
+
 def _load_yaml(path: Path | None) -> dict:
     if path is not None:
         text = Path(path).read_text(encoding="utf-8")
