@@ -124,20 +124,44 @@ def errors(target: str, *, severity: str | None = None, context=None, workspace=
 # --- reports (eksdoctor.reports)
 
 
-def render(diagnosis: dict, fmt: str = "yaml") -> str:
-    """Render a diagnosis dict as yaml (SOP Output Format) | json | md | html. Secrets redacted."""
-    raise NotImplementedError("render")
+def render(diagnosis: dict, fmt: str = "text") -> str:
+    """Render a diagnosis as text | json | yaml (SOP Output Format) | md | html. Secrets redacted."""
+    from eksdoctor.reports import render as _render
+
+    return _render(diagnosis, fmt)
 
 
-def summarize(target: str, finding_ids: Sequence[str], *, fmt: str = "yaml", context=None, workspace=None) -> str:
+def summarize(target: str, finding_ids: Sequence[str], *, fmt: str = "yaml", context=None, workspace=None,
+              **kwargs: Any) -> str:
     """Report restricted to the chosen finding ids; unknown ids raise UnknownFindingError."""
-    raise NotImplementedError("summarize")
+    from eksdoctor.reports import select_findings
+
+    return render(select_findings(diagnose(target, context=context, workspace=workspace, **kwargs), finding_ids), fmt)
 
 
-def compare(target_a: str, target_b: str, *, workspace=None) -> dict:
+def compare(target_a: str, target_b: str, *, workspace=None, context_a=None, context_b=None) -> dict:
     """Side-by-side of two nodes (failing vs healthy): versions, bootstrap config, kubelet flags,
     DNS, routes, findings present in one and not the other."""
-    raise NotImplementedError("compare")
+    from eksdoctor.errors import EksDoctorError
+    from eksdoctor.redact import redact_obj
+    from eksdoctor.reports import compare_diagnoses
+
+    def net(target):
+        try:
+            return network(target, sections=("routes", "dns"), workspace=workspace)
+        except EksDoctorError:
+            return None
+
+    a = diagnose(target_a, context=context_a, workspace=workspace)
+    b = diagnose(target_b, context=context_b, workspace=workspace)
+    return redact_obj(compare_diagnoses(a, b, net(target_a), net(target_b)))
+
+
+def batch(sources: Sequence[str], **kwargs: Any) -> dict:
+    """Diagnose many bundles / S3 prefixes / instance ids (see eksdoctor.batch.run_batch)."""
+    from eksdoctor.batch import run_batch
+
+    return run_batch(list(sources), **kwargs)
 
 
 # --- AWS (eksdoctor.collectors)

@@ -249,7 +249,8 @@ def _routing(ctx, cluster, put) -> None:
                     have.add(m.group(1))
         missing = [s for s in PRIVATE_CLUSTER_ENDPOINTS if s not in have]
         put("endpoints.missing", ",".join(missing), "VPC endpoints present: " + (", ".join(sorted(have)) or "(none)"))
-        put("endpoints.missing_count", len(missing))
+        put("endpoints.missing_count", len(missing), "missing: " + (", ".join(missing) or "(none)") +
+            "; present: " + (", ".join(sorted(have)) or "(none)"))
     cidrs = cluster.get("public_access_cidrs")
     nats = [n for n in ctx.get("nat_gateways") or [] if isinstance(n, dict)]
     if cluster.get("endpoint_public_access") and not cluster.get("endpoint_private_access") \

@@ -322,8 +322,6 @@ def _escalations(ordered: list[Candidate], analysis: Analysis, derived: dict, co
 def _timeline(analysis: Analysis, findings: list[dict]) -> list[dict]:
     events = list(analysis.facts.timeline)
     for f in findings:
-        if f["role"] == "consequence":
-            continue
         dated = [e for e in f["evidence"] if e.get("ts")]
         if dated:
             first = min(dated, key=lambda e: e["ts"])

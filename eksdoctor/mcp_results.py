@@ -52,8 +52,11 @@ def bound(data: Any, *, max_text: int = MAX_TEXT, max_items: int = MAX_ITEMS) ->
 
 def success(data: Any, digest: Callable[[Any], str], *, max_text: int = MAX_TEXT,
             max_items: int = MAX_ITEMS) -> CallToolResult:
-    """A tool result: bounded structured content (always an object) plus its text digest."""
-    shaped, cuts = bound(json_safe(data), max_text=max_text, max_items=max_items)
+    """A tool result: bounded structured content (always an object) plus its text digest.
+    Secrets are redacted: results leave this machine for the agent's model."""
+    from eksdoctor.redact import redact_obj
+
+    shaped, cuts = bound(redact_obj(json_safe(data)), max_text=max_text, max_items=max_items)
     structured = shaped if isinstance(shaped, dict) else {"result": shaped}
     text = digest(structured)
     if cuts:

@@ -65,7 +65,8 @@ def batch(sources, jobs, scheduler, outs, resume, retry_failed, timeout, context
 
     Exit code 0 when the batch ran (even if some nodes failed); 130 when interrupted.
     """
-    from eksdoctor.batch import DEFAULT_DB, run_batch
+    from eksdoctor import api
+    from eksdoctor.batch import DEFAULT_DB
     from eksdoctor.batch_console import BatchProgress, summary_text
     from eksdoctor.batch_outputs import check_outputs, write_outputs
 
@@ -78,7 +79,7 @@ def batch(sources, jobs, scheduler, outs, resume, retry_failed, timeout, context
     db = dbs[0] if dbs else DEFAULT_DB
     with BatchProgress(quiet=quiet) as progress:
         try:
-            report = run_batch(list(sources), db=db, resume=resume, retry_failed=retry_failed, jobs=jobs,
+            report = api.batch(list(sources), db=db, resume=resume, retry_failed=retry_failed, jobs=jobs,
                                scheduler=scheduler, timeout=timeout, workspace=workspace, context=context,
                                aws=aws, region=region, profile=profile, cluster=cluster, bucket=bucket,
                                max_tasks_per_child=max_tasks_per_child, on_start=progress.start,
