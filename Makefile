@@ -22,7 +22,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 ## demo: install, write a sample bundle of a failed node, and diagnose it
 demo: $(VENV)/.installed
-	$(BIN)/eksdoctor sample $(DEMO) --out out/samples
+	$(BIN)/eksdoctor sample $(DEMO) --out out/samples/$(DEMO)
 	$(BIN)/eksdoctor diagnose out/samples/$(DEMO)/*.tar.gz
 
 ## test: install with test extras and run the whole suite

@@ -8,7 +8,9 @@ an archive with nothing readable is a BundleError.
 
 from __future__ import annotations
 
-import os
+import errno
+import lzma
+import struct
 import tarfile
 import zipfile
 import zlib
@@ -17,10 +19,12 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from eksdoctor.bundle.limits import Limits
-from eksdoctor.errors import BundleError, LimitExceeded
+from eksdoctor.errors import BundleError, LimitExceeded, WorkspaceError
 from eksdoctor.models import SkippedMember
 
 _COPY = 1 << 20
+_MAX_SKIPPED_LISTED = 1000  # a hostile archive must not grow the skipped list without bound
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
 @dataclass
@@ -28,6 +32,7 @@ class ExtractResult:
     files: int = 0
     bytes: int = 0
     skipped: list[SkippedMember] = field(default_factory=list)
+    skipped_total: int = 0
     partial_reason: str | None = None
 
 
@@ -60,10 +65,10 @@ def safe_name(raw: str, limits: Limits) -> tuple[str | None, str | None]:
     """Normalised relative name, or (None, reason) when the name is unsafe or unusable."""
     if "\x00" in raw:
         return None, "NUL byte in name"
-    name = raw.replace("\\", "/")
+    name = raw.replace("\\", "/")  # Windows Compress-Archive writes backslashes
     try:
         encoded = name.encode("utf-8")
-    except UnicodeEncodeError:
+    except UnicodeEncodeError:  # tarfile's surrogateescape of non-UTF-8 bytes
         return None, "name is not valid UTF-8"
     if len(encoded) > limits.max_name_bytes:
         return None, f"name longer than {limits.max_name_bytes} bytes"
@@ -78,37 +83,45 @@ def safe_name(raw: str, limits: Limits) -> tuple[str | None, str | None]:
 
 
 class _Counting:
-    """Counts compressed bytes read, for the compression-ratio guard."""
+    """Counts compressed bytes consumed, for the compression-ratio guard."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO | None = None) -> None:
         self.raw, self.count = raw, 0
 
     def read(self, n: int = -1) -> bytes:
-        data = self.raw.read(n)
+        data = self.raw.read(n)  # type: ignore[union-attr]
         self.count += len(data)
         return data
 
 
 class _Writer:
-    """Writes members under `dest`, enforcing limits and recording what is skipped."""
+    """Writes members under `dest`, enforcing limits and recording what is skipped.
 
-    def __init__(self, dest: Path, limits: Limits, counter: _Counting | None) -> None:
+    Every member's data is read through `_pump`, even when the member is skipped: letting tarfile
+    skip it would decompress it unguarded (a 4 GB bomb member behind a bad name takes minutes).
+    """
+
+    def __init__(self, dest: Path, limits: Limits, counter: _Counting) -> None:
         self.dest = dest.resolve()
         self.limits = limits
         self.counter = counter
         self.result = ExtractResult()
         self.seen: set[str] = set()
+        self.made_dirs: set[Path] = {self.dest}
         self.members = 0
+        self.expanded = 0  # decompressed bytes, written or discarded: what the ratio guard compares
+        self.current: str | None = None  # the member being written, for "cut short" reports
 
     def check_count(self) -> None:
         self.members += 1
         if self.members > self.limits.max_members:
             raise LimitExceeded(f"more than {self.limits.max_members} members in the archive "
-                                f"(raise EKSDOCTOR_MAX_MEMBERS to read more)")
+                                f"(limit max_members; raise EKSDOCTOR_MAX_MEMBERS to read more)")
 
     def skip(self, name: str, reason: str) -> None:
-        if len(self.result.skipped) < 1000:  # a hostile archive must not grow this list without bound
-            self.result.skipped.append(SkippedMember(name[:300], reason))
+        self.result.skipped_total += 1
+        if len(self.result.skipped) < _MAX_SKIPPED_LISTED:
+            self.result.skipped.append(SkippedMember(_printable(name)[:300], reason))
 
     def target(self, raw_name: str) -> tuple[Path | None, str]:
         name, reason = safe_name(raw_name, self.limits)
@@ -120,68 +133,130 @@ class _Writer:
         if name in self.seen:
             self.skip(name, "duplicate member name (first kept)")
             return None, name
-        out = (self.dest / name)
-        if not str(out.resolve()).startswith(str(self.dest) + os.sep):
-            self.skip(name, "resolves outside the bundle")
-            return None, name
-        return out, name
+        # `name` has no "..", is relative, and we never create links: dest / name stays inside dest.
+        return self.dest / name, name
 
     def write(self, raw_name: str, stream: BinaryIO, declared: int | None) -> None:
+        """Copy one member's data to its file, or drain it (guarded) when the member is skipped."""
         out, name = self.target(raw_name)
         if out is None:
+            self._pump(stream, None)
             return
         if declared is not None and declared > self.limits.max_member_bytes:
-            self.skip(name, f"larger than {self.limits.max_member_bytes} bytes (EKSDOCTOR_MAX_MEMBER_BYTES)")
+            self.skip(name, _too_big(self.limits))
+            self._pump(stream, None)
             return
-        if out.is_dir():
-            self.skip(name, "a directory of the same name exists")
+        try:
+            if out.parent not in self.made_dirs:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                self.made_dirs.add(out.parent)
+            f = open(out, "xb")
+        except OSError as err:  # a file where a folder should be, a name the filesystem refuses
+            self._write_failed(name, err)
+            self._pump(stream, None)
             return
-        out.parent.mkdir(parents=True, exist_ok=True)
         self.seen.add(name)
-        written = 0
-        with open(out, "wb") as f:
-            while True:
-                chunk = stream.read(_COPY)
-                if not chunk:
-                    break
-                written += len(chunk)
-                self.result.bytes += len(chunk)
-                if written > self.limits.max_member_bytes:
-                    f.truncate(0)
-                    self.skip(name, f"larger than {self.limits.max_member_bytes} bytes (EKSDOCTOR_MAX_MEMBER_BYTES)")
-                    return
-                self._check_totals()
-                f.write(chunk)
+        self.current = name
+        with f:
+            try:
+                kept = self._pump(stream, f)
+            except LimitExceeded:  # a bomb: drop its partial output, never hand it on as a file
+                f.close()
+                out.unlink()
+                self.skip(name, "extraction stopped at a limit while writing it")
+                raise
+            except OSError as err:
+                if err.errno not in _DISK_FULL and not isinstance(err, _WriteError):
+                    raise  # a read error: the archive itself is damaged
+                f.close()
+                out.unlink()
+                self._write_failed(name, err)
+                self._pump(stream, None)
+                self.current = None
+                return
+        self.current = None
+        if not kept:
+            out.unlink()
+            self.skip(name, _too_big(self.limits))
+            return
         self.result.files += 1
+
+    def _pump(self, stream: BinaryIO, f: BinaryIO | None) -> bool:
+        """Copy `stream` to `f` (or discard it when `f` is None) under the limits. False when the
+        member outgrew max_member_bytes (the rest is then discarded)."""
+        written = 0
+        while True:
+            chunk = stream.read(_COPY)  # read errors (corrupt data) propagate to the caller
+            if not chunk:
+                return True
+            self.expanded += len(chunk)
+            self._check_ratio()
+            if f is None:
+                continue
+            written += len(chunk)
+            if written > self.limits.max_member_bytes:
+                self.result.bytes -= written - len(chunk)
+                self._pump(stream, None)
+                return False
+            self.result.bytes += len(chunk)
+            if self.result.bytes > self.limits.max_total_bytes:
+                raise LimitExceeded(f"archive expands past {self.limits.max_total_bytes} bytes "
+                                    f"(limit max_total_bytes; raise EKSDOCTOR_MAX_TOTAL_BYTES to read more)")
+            try:
+                f.write(chunk)
+            except OSError as err:
+                raise _WriteError(err.errno, err.strerror) from err
+
+    def _write_failed(self, name: str, err: OSError) -> None:
+        if err.errno in _DISK_FULL:
+            raise WorkspaceError(f"disk full while extracting {name!r} into {self.dest}",
+                                 hint="free space or point EKSDOCTOR_HOME at a larger disk") from err
+        self.skip(name, f"cannot be written ({err.strerror or type(err).__name__})")
 
     def mkdir(self, raw_name: str) -> None:
         name, _ = safe_name(raw_name, self.limits)
         if name:
             out = self.dest / name
-            if str(out.resolve()).startswith(str(self.dest)):
+            try:
                 out.mkdir(parents=True, exist_ok=True)
+                self.made_dirs.add(out)
+            except OSError as err:
+                self._write_failed(name, err)
 
-    def _check_totals(self) -> None:
-        total = self.result.bytes
-        if total > self.limits.max_total_bytes:
-            raise LimitExceeded(f"archive expands past {self.limits.max_total_bytes} bytes "
-                                f"(raise EKSDOCTOR_MAX_TOTAL_BYTES to read more)")
-        if self.counter is not None and total > self.limits.ratio_floor_bytes:
-            ratio = total / max(self.counter.count, 1)
+    def _check_ratio(self) -> None:
+        if self.expanded > self.limits.ratio_floor_bytes:
+            ratio = self.expanded / max(self.counter.count, 1)
             if ratio > self.limits.max_ratio:
-                raise LimitExceeded(f"compression ratio over {self.limits.max_ratio:.0f}:1 — looks like a "
-                                    f"decompression bomb (raise EKSDOCTOR_MAX_RATIO if it is a real bundle)")
+                raise LimitExceeded(f"compression ratio over {self.limits.max_ratio:g}:1, looks like a "
+                                    f"decompression bomb (limit max_ratio; raise EKSDOCTOR_MAX_RATIO "
+                                    f"if it is a real bundle)")
 
 
-_TAR_ERRORS = (tarfile.TarError, EOFError, zlib.error, OSError, ValueError)
+class _WriteError(OSError):
+    """Writing an extracted file failed (as opposed to reading the archive)."""
+
+
+def _too_big(limits: Limits) -> str:
+    return f"larger than {limits.max_member_bytes} bytes (raise EKSDOCTOR_MAX_MEMBER_BYTES)"
+
+
+def _printable(name: str) -> str:
+    return name.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+# What the decompressors and archive parsers raise on damaged or hostile input (TypeError: tarfile
+# on a gzip header cut after 3 bytes; RuntimeError/NotImplementedError: zipfile on odd members).
+_DATA_ERRORS = (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, OSError,
+                ValueError, struct.error, OverflowError, NotImplementedError, RuntimeError, TypeError)
 
 
 def extract_tar(src: Path, dest: Path, limits: Limits) -> ExtractResult:
+    """Stream a (gzip/bzip2/xz compressed) tar into `dest`."""
     with open(src, "rb") as raw:
         counter = _Counting(raw)
         writer = _Writer(dest, limits, counter)
         try:
-            with tarfile.open(fileobj=counter, mode="r|*") as tar:  # type: ignore[arg-type]
+            with tarfile.open(fileobj=counter, mode="r|*", encoding="utf-8") as tar:  # type: ignore[call-overload]
                 for member in tar:
                     writer.check_count()
                     if member.isdir():
@@ -196,15 +271,23 @@ def extract_tar(src: Path, dest: Path, limits: Limits) -> ExtractResult:
                                 "FIFO" if member.isfifo() else "special member")
                         writer.skip(member.name, f"{kind} not extracted")
         except LimitExceeded as err:
-            return _partial_or_raise(writer.result, str(err), err)
-        except _TAR_ERRORS as err:
-            reason = f"archive is truncated or corrupt ({type(err).__name__}: {err})"
-            return _partial_or_raise(writer.result, reason, BundleError(f"{src.name}: {reason}"))
-    return writer.result
+            return _finish(writer.result, str(err), err)
+        except WorkspaceError:
+            raise
+        except _DATA_ERRORS as err:
+            if writer.members == 0 and isinstance(err, tarfile.ReadError):
+                kind = sniff(src)
+                what = "tar" if kind == "tar" else f"{kind}-compressed data but not a tar archive inside"
+                raise BundleError(f"{src.name} is {what}: cannot read it as a bundle ({err})") from err
+            reason = _damage(err, writer.current)
+            return _finish(writer.result, reason, BundleError(f"{src.name}: {reason}"))
+    return _finish(writer.result, None, None)
 
 
 def extract_zip(src: Path, dest: Path, limits: Limits) -> ExtractResult:
-    writer = _Writer(dest, limits, None)
+    """Extract a zip (the Windows collector's output) member by member into `dest`."""
+    counter = _Counting()  # fed with each member's compressed size before it is inflated
+    writer = _Writer(dest, limits, counter)
     try:
         with zipfile.ZipFile(src) as zf:
             for info in zf.infolist():
@@ -213,27 +296,38 @@ def extract_zip(src: Path, dest: Path, limits: Limits) -> ExtractResult:
                     writer.mkdir(info.filename)
                     continue
                 mode = (info.external_attr >> 16) & 0o170000
-                if mode and mode not in (0o100000,):
+                if mode and mode != 0o100000:
                     writer.skip(info.filename, "symlink or special file not extracted")
                     continue
-                if info.file_size > limits.max_member_bytes:
-                    writer.skip(info.filename, f"larger than {limits.max_member_bytes} bytes")
+                if info.flag_bits & 0x1:
+                    writer.skip(info.filename, "encrypted member not extracted")
                     continue
-                if info.compress_size and info.file_size / max(info.compress_size, 1) > limits.max_ratio \
-                        and info.file_size > limits.ratio_floor_bytes:
-                    raise LimitExceeded(f"{info.filename}: compression ratio over {limits.max_ratio:.0f}:1 "
-                                        "(decompression bomb?)")
+                counter.count += info.compress_size
                 with zf.open(info) as member:
                     writer.write(info.filename, member, info.file_size)
     except LimitExceeded as err:
-        return _partial_or_raise(writer.result, str(err), err)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as err:
-        reason = f"zip archive is truncated or corrupt ({type(err).__name__}: {err})"
-        return _partial_or_raise(writer.result, reason, BundleError(f"{src.name}: {reason}"))
-    return writer.result
+        return _finish(writer.result, str(err), err)
+    except WorkspaceError:
+        raise
+    except _DATA_ERRORS as err:
+        reason = _damage(err, writer.current, "zip archive")
+        return _finish(writer.result, reason, BundleError(f"{src.name}: {reason}"))
+    return _finish(writer.result, None, None)
 
 
-def _partial_or_raise(result: ExtractResult, reason: str, err: Exception) -> ExtractResult:
+def _damage(err: BaseException, current: str | None, what: str = "archive") -> str:
+    detail = str(err).splitlines()[0][:200] if str(err) else ""
+    cut = f"; {current} is cut short" if current else ""
+    return f"{what} is truncated or corrupt ({type(err).__name__}: {detail}){cut}"
+
+
+def _finish(result: ExtractResult, reason: str | None, err: Exception | None) -> ExtractResult:
+    """Partial result when something was read before the damage/limit; the error when nothing was."""
+    if result.skipped_total > len(result.skipped):
+        result.skipped.append(SkippedMember("...", f"{result.skipped_total - len(result.skipped)} more "
+                                                   "skipped members not listed"))
+    if err is None:
+        return result
     if result.files == 0:
         raise err
     result.partial_reason = reason

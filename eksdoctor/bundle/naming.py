@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timezone
 
 _LINUX = re.compile(r"^eks_(?P<iid>i-[0-9a-f]+)?_(?P<date>\d{4}-\d{2}-\d{2})_(?P<hhmm>\d{4})-(?P<tz>[A-Z]+)"
-                    r"_(?P<ver>\d+\.\d+\.\d+)\.(?:tar\.gz|tgz|tar)$")
+                    r"_(?P<ver>\d+\.\d+\.\d+)(?:\.(?:tar\.gz|tgz|tar))?$")  # no suffix: an extracted directory
 _RUNBOOK = re.compile(r"^eks_(?P<iid>i-[0-9a-f]+)_(?P<exec>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
                       r"\.(?:tar\.gz|tgz|tar)$")
 _WINDOWS = re.compile(r"^eks_(?P<iid>i-[0-9a-f]+)_(?P<stamp>\d{8}T\d{6})\d*Z\.zip$")

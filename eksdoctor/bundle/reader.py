@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import BinaryIO
 
 from eksdoctor.bundle.extract import ExtractResult, extract_tar, extract_zip, sniff
 from eksdoctor.bundle.limits import Limits
+from eksdoctor.bundle.lines import iter_lines
 from eksdoctor.bundle.naming import parse_bundle_name
 from eksdoctor.errors import BundleError, InputError
 from eksdoctor.models import BundleInfo, SkippedMember
@@ -33,8 +35,10 @@ class Bundle:
         self.info = info
         self.limits = limits or Limits()
         self._files: list[str] | None = None
+        self._real_root = str(self.root.resolve()) + os.sep
 
     def files(self) -> list[str]:
+        """Sorted relative paths of the regular files (links are never listed)."""
         if self._files is None:
             out = []
             for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
@@ -49,11 +53,13 @@ class Bundle:
 
     def _path(self, rel: str) -> Path:
         p = self.root / rel
-        if ".." in Path(rel).parts or p.is_symlink():
+        # An extracted directory given by the user may hold links; never read through one.
+        if ".." in Path(rel).parts or p.is_symlink() or not str(p.resolve()).startswith(self._real_root):
             raise InputError(f"refusing to read {rel!r}: outside the bundle or a link")
         return p
 
     def exists(self, rel: str) -> bool:
+        """True when `rel` is a regular file inside the bundle (not a link, not outside)."""
         try:
             p = self._path(rel)
         except InputError:
@@ -61,12 +67,18 @@ class Bundle:
         return p.is_file()
 
     def size(self, rel: str) -> int | None:
+        """Size in bytes, None when absent (0 is meaningful: a collected but empty file)."""
         return self._path(rel).stat().st_size if self.exists(rel) else None
 
     def open(self, rel: str) -> BinaryIO:
-        return open(self._path(rel), "rb")
+        """The file opened for binary reading; BundleError when it is missing or unreadable."""
+        try:
+            return open(self._path(rel), "rb")
+        except OSError as err:
+            raise BundleError(f"cannot read {rel} in {self.info.name}: {err.strerror or err}") from err
 
     def read_text(self, rel: str, max_bytes: int = 1 << 20) -> str | None:
+        """The first `max_bytes` decoded as UTF-8 (bad bytes and NULs become U+FFFD); None when absent."""
         if not self.exists(rel):
             return None
         with self.open(rel) as f:
@@ -75,27 +87,11 @@ class Bundle:
 
     def lines(self, rel: str) -> Iterator[tuple[int, str]]:
         """(1-based lineno, text) with bounded memory: a line over max_line_bytes is cut and marked."""
-        limit = self.limits.max_line_bytes
         with self.open(rel) as f:
-            lineno = 0
-            while True:
-                raw = f.readline(limit + 1)
-                if not raw:
-                    return
-                lineno += 1
-                if len(raw) > limit and not raw.endswith(b"\n"):
-                    dropped = 0
-                    while True:  # consume the rest of the over-long line without holding it
-                        more = f.readline(1 << 20)
-                        dropped += len(more)
-                        if not more or more.endswith(b"\n"):
-                            break
-                    raw = raw[:limit] + f" [...truncated {dropped + len(raw) - limit} bytes]".encode()
-                text = raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
-                yield lineno, text.rstrip("\n").rstrip("\r")
+            yield from iter_lines(f, self.limits.max_line_bytes)
 
     def close(self) -> None:
-        pass
+        """Nothing to release: open_bundle removes the extraction when its `with` block ends."""
 
 
 def detect_family(bundle: Bundle) -> str:
@@ -125,21 +121,31 @@ def detect_family(bundle: Bundle) -> str:
     return "unknown"
 
 
+# Files only the Windows collector writes under system\ (bundle-format.md 1.4).
+_WINDOWS_MARKERS = ("sysinfo", "services", "volumes", "system-eventlogs.csv", "kubelet/kubelet-service.csv",
+                    "events", "network/hns")
+_BOTTLEROCKET_MARKERS = {"journalctl.log", "logdog.errors", "settings.json", "os-release", "signpost"}
+
+
+def _looks_windows(root: Path, names: set[str]) -> bool:
+    return names & LINUX_DIRS == {"system"} and any((root / "system" / m).exists() for m in _WINDOWS_MARKERS)
+
+
 def _layout_root(root: Path) -> tuple[Path, str]:
-    """Find the bundle's real root under `root` (strip one re-pack folder) and its layout."""
+    """Find the bundle's real root under `root` (strip re-pack folders) and its layout."""
     for _ in range(3):
         entries = [e for e in root.iterdir() if not e.name.startswith(".")] if root.is_dir() else []
         names = {e.name for e in entries}
+        if _looks_windows(root, names):
+            return root, "windows"
         if names & LINUX_DIRS:
             return root, "linux"
-        if "system" in names and (root / "system").is_dir() and not names & LINUX_DIRS:
-            return root, "windows"
         if "bottlerocket-logs" in names and (root / "bottlerocket-logs").is_dir():
             return root / "bottlerocket-logs", "bottlerocket"
-        if {"journalctl.log", "logdog.errors"} & names or "os-release" in names and "settings.json" in names:
+        if len(names & _BOTTLEROCKET_MARKERS) >= 2:
             return root, "bottlerocket"
         dirs = [e for e in entries if e.is_dir() and not e.is_symlink()]
-        if len(dirs) == 1 and len(entries) == 1:
+        if len(dirs) == 1 and len(entries) == 1:  # one folder around everything: a customer's re-pack
             root = dirs[0]
             continue
         break
@@ -148,7 +154,12 @@ def _layout_root(root: Path) -> tuple[Path, str]:
 
 def _nested_archive(root: Path) -> Path | None:
     """A lone archive file where the bundle should be: a customer's tarball inside a tarball."""
-    files = [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+    files = []
+    for p in root.rglob("*"):
+        if p.is_file() and not p.is_symlink():
+            files.append(p)
+            if len(files) > 1:
+                return None
     if len(files) == 1 and sniff(files[0]) in _ARCHIVES:
         return files[0]
     return None
@@ -169,11 +180,18 @@ def _extract(src: Path, dest: Path, limits: Limits) -> ExtractResult:
 @contextmanager
 def open_bundle(src: str | Path, workdir: Path, limits: Limits | None = None) -> Iterator[Bundle]:
     """Open a bundle. Archives are extracted (streaming, safely) into a fresh folder under `workdir`,
-    removed on exit; directories are read in place and never modified."""
+    removed on exit; directories are read in place and never modified.
+
+    Raises InputError (missing path), BundleError (not a bundle, corrupt, nothing readable) or
+    LimitExceeded (a limit hit before anything useful was read). Damage or a limit hit after some
+    members were read gives a bundle with info.partial = True and info.partial_reason.
+    """
     limits = limits or Limits()
     src = Path(src)
     if not src.exists():
         raise InputError(f"no such file or directory: {src}")
+    if not src.is_dir() and not src.is_file():
+        raise BundleError(f"{src} is not a regular file or a directory (a device, FIFO or socket?)")
     naming = parse_bundle_name(src.name)
     created: Path | None = None
     skipped: list[SkippedMember] = []
@@ -184,15 +202,18 @@ def open_bundle(src: str | Path, workdir: Path, limits: Limits | None = None) ->
         else:
             workdir = Path(workdir)
             workdir.mkdir(parents=True, exist_ok=True)
-            created = Path(_unique_dir(workdir, "extract"))
-            root, skipped, partial_reason, naming = _extract_nested(src, created, limits, naming)
+            created = Path(tempfile.mkdtemp(prefix="extract-", dir=workdir))
+            try:
+                root, skipped, partial_reason, naming = _extract_nested(src, created, limits, naming)
+            except PermissionError as err:
+                raise InputError(f"cannot read {src}: {err.strerror}") from err
         root, layout = _layout_root(root)
         info = BundleInfo(name=src.name, instance_id=naming["instance_id"], collected_at=naming["collected_at"],
-                          collector_version=naming["collector_version"], layout=naming["layout"] or layout,
+                          collector_version=naming["collector_version"], layout=layout,
                           partial=partial_reason is not None, partial_reason=partial_reason,
                           skipped=skipped, source=str(src))
-        if info.layout != layout and layout != "linux":
-            info.layout = layout
+        if layout == "linux" and naming["layout"] in ("windows", "bottlerocket"):
+            info.layout = naming["layout"]  # the name is the only clue left (e.g. an unusual re-pack)
         bundle = Bundle(root, info, limits)
         if not bundle.files():
             raise BundleError(f"{src.name} holds no readable files" +
@@ -209,31 +230,29 @@ def open_bundle(src: str | Path, workdir: Path, limits: Limits | None = None) ->
 
 
 def _extract_nested(src: Path, dest: Path, limits: Limits, naming: dict):
+    """Extract `src`; while the result is a single archive file, extract that one too."""
     skipped: list[SkippedMember] = []
     partial = None
-    current = src
+    current, previous = src, None
     for depth in range(limits.max_nesting + 1):
         target = dest / f"level{depth}"
         target.mkdir()
         result = _extract(current, target, limits)
         skipped += result.skipped
         partial = partial or result.partial_reason
+        if previous is not None:  # the outer level only held `current`: free its disk space now
+            shutil.rmtree(previous, ignore_errors=True)
         if result.files == 0:
-            raise BundleError(f"{src.name} is an empty archive" +
+            raise BundleError(f"{current.name} is an empty archive" +
                               (f" ({len(result.skipped)} members skipped, e.g. {result.skipped[0].path}: "
                                f"{result.skipped[0].reason})" if result.skipped else ""))
         inner = _nested_archive(target)
         if inner is None:
             return target, skipped, partial, naming
         if depth == limits.max_nesting:
-            raise BundleError(f"{src.name}: archives nested more than {limits.max_nesting} deep")
+            raise BundleError(f"{src.name}: archives nested more than {limits.max_nesting} deep "
+                              "(raise EKSDOCTOR_MAX_NESTING, or extract the inner archive first)")
         inner_naming = parse_bundle_name(inner.name)
         naming = {k: naming.get(k) or inner_naming.get(k) for k in set(naming) | set(inner_naming)}
-        current = inner
+        current, previous = inner, target
     return target, skipped, partial, naming
-
-
-def _unique_dir(parent: Path, prefix: str) -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix=f"{prefix}-", dir=parent)

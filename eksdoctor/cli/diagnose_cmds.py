@@ -126,10 +126,23 @@ def triage(target, fmt, workspace):
 
 @main.command("rules")
 @click.option("--domain", help="Only rules of this failure domain (iam, sts, network, dns, ...).")
+@click.option("--explain", "explain", metavar="RULE_ID", help="Print the durable_rules JSON one rule compiles to.")
 @format_option("text", "json")
-def rules_cmd(domain, fmt):
-    """List the rule base: id, domain, priority, severity and what each rule concludes."""
+def rules_cmd(domain, explain, fmt):
+    """List the rule base: id, domain, priority, severity and what each rule concludes.
+
+    \b
+    Examples:
+      eksdoctor rules --domain iam
+      eksdoctor rules --explain DNS-004
+    """
     from eksdoctor.diagnosis import rule_table
+
+    if explain:
+        from eksdoctor.engine import get_engine
+
+        emit(get_engine().explain(explain.upper()), "json")
+        return
 
     rules = [r for r in rule_table().values() if not domain or r["domain"] == domain]
     rules.sort(key=lambda r: (r["priority"], r["id"]))
