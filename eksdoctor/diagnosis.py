@@ -218,7 +218,16 @@ def _findings(ordered: list[Candidate], analysis, signals_by_name, context, deri
             "cross_reference": list(rule.get("cross_reference") or []),
             "references": list(rule.get("references") or []),
         })
-        findings[-1]["remediation"]["lookups"] = [lookups[k] for k in sorted(lookups)]
+        known = {"<id>": values.get("instance_id"), "<region>": values.get("region"), "<cluster>": values.get("cluster_name"),
+                 "<subnet-id>": values.get("subnet_id")}
+        hints = []
+        for key in sorted(lookups):
+            hint = lookups[key]
+            for token, value in known.items():
+                if value:
+                    hint = hint.replace(token, str(value))
+            hints.append(hint)
+        findings[-1]["remediation"]["lookups"] = hints
     return findings, ids
 
 
@@ -231,6 +240,11 @@ def _root_cause(root, confidence, ordered, findings, ids, analysis: Analysis, co
             next_steps.append(f"Also independent: {ids[rival.rule_id]} {rival.rule['title']} — rule it out before acting.")
         if root.rule.get("needs_context") is False and context is None and root.rule["confidence"] != "high":
             next_steps.append("Re-run with --aws (or --context FILE) to confirm from the AWS side.")
+        if analysis.bundle_info.get("layout") == "pasted":
+            # a few lines from a ticket: the rest of the node's story (did it register later?) is unseen
+            confidence = "medium" if confidence == "high" else confidence
+            next_steps.append("Only pasted lines were analysed: collect the node's full bundle "
+                              "(eksdoctor collect <instance-id> --bucket <bucket>) to confirm.")
         return {"category": root.rule["category"], "domain": root.rule["domain"], "detail": finding["detail"],
                 "confidence": confidence, "finding": finding["id"],
                 "summary": f"{root.rule['category']} — {finding['detail']}", "next_steps": next_steps}

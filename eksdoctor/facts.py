@@ -87,6 +87,17 @@ EXPECTED_BY_FAMILY = {
 }
 
 
+# Files the collector script only gathers from a given version on (bundle-format.md 5.1): their
+# absence from an older bundle says nothing about the node.
+COLLECTED_SINCE = {"networking/resolv.conf": (0, 7, 3), "networking/curl_api_server.txt": (0, 7, 3),
+                   "nodeadm/nodeadm-config.log": (0, 7, 6), "nodeadm/nodeadm-run.log": (0, 7, 6)}
+
+
+def _version_tuple(version) -> tuple[int, ...] | None:
+    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", str(version or ""))
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
 @dataclass
 class BundleFacts:
     values: dict[str, object] = field(default_factory=dict)
@@ -364,13 +375,19 @@ def _network_files(bundle, f: BundleFacts) -> None:
 def _missing(bundle, f: BundleFacts) -> None:
     expected = dict(EXPECTED_FILES)
     expected.update(EXPECTED_BY_FAMILY.get(str(f.values.get("ami_family")), {}))
+    version = _version_tuple(f.values.get("collector_version"))
     for path, why in sorted(expected.items()):
         if not bundle.exists(path):
+            since = COLLECTED_SINCE.get(path)
+            if since and version and version < since:
+                why += f" (this collector, {f.values['collector_version']}, predates it: added in {'.'.join(map(str, since))})"
             f.missing.append({"path": path, "why": why})
     if f.values.get("ami_family") == "al2" and bundle.exists("kubelet/kubeconfig.yaml") \
             and not bundle.exists("networking/curl_api_server.txt"):
-        f.missing.append({"path": "networking/curl_api_server.txt",
-                          "why": "API reachability probe not collected: reachability judged from kubelet errors only"})
+        why = "API reachability probe not collected: reachability judged from kubelet errors only"
+        if version and version < COLLECTED_SINCE["networking/curl_api_server.txt"]:
+            why += f" (collector {f.values['collector_version']} predates it: added in 0.7.3)"
+        f.missing.append({"path": "networking/curl_api_server.txt", "why": why})
 
 
 def _timeline(scan: ScanResult, f: BundleFacts) -> None:

@@ -143,6 +143,8 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
         combined, selector = compiled
         files_read.append(path)
         parse = make_parser(path, year=year, ref=ref)
+        if path.startswith("pasted/"):  # a pasted line rarely keeps its journal identifier
+            parse = _PastedParser(parse)
         with bundle.open(path) as raw:
             stream: BinaryIO = raw
             if path.endswith(".gz"):
@@ -161,6 +163,18 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
     return ScanResult(hits, files_read, bytes_read, lines_read, last_ts)
 
 
+class _PastedParser:
+    """Marks a parser as reading pasted lines, for which the source filter is relaxed."""
+
+    pasted = True
+
+    def __init__(self, parse) -> None:
+        self._parse = parse
+
+    def __call__(self, lineno: int, text: str):
+        return self._parse(lineno, text)
+
+
 def _last_timestamp(data: bytes, base: int, parse, tail_lines: int = 50) -> datetime | None:
     """Timestamp of the last dated line of the final chunk (how long the file kept logging)."""
     lines = data.rstrip(b"\n").split(b"\n")
@@ -177,6 +191,7 @@ def _scan_chunk(data: bytes, base: int, selector: ProbeSelector, combined, hits,
     pos = 0
     lineno = base
     size = len(data)
+    pasted = getattr(parse, "pasted", False)
     while pos < size:
         m = combined.search(data, pos)
         if m is None:
@@ -195,7 +210,7 @@ def _scan_chunk(data: bytes, base: int, selector: ProbeSelector, combined, hits,
                 continue
             if parsed is None:
                 parsed = parse(lineno, line_text)
-            if probe.sources is not None and parsed.source not in probe.sources:
+            if probe.sources is not None and parsed.source not in probe.sources and not pasted:
                 continue
             hits.setdefault(probe.name, ProbeHits()).add(Hit(probe.name, parsed, attrs), probe.subject)
         pos = end + 1

@@ -52,7 +52,8 @@ class Probe:
             raise RuleBaseError(f"signal {self.name}: invalid pattern: {err}") from err
 
     def applies_to(self, path: str) -> bool:
-        return any(fnmatch.fnmatchcase(path, g) for g in self.files)
+        # pasted/: log lines from a ticket, without the file they came from: every probe applies
+        return path.startswith("pasted/") or any(fnmatch.fnmatchcase(path, g) for g in self.files)
 
     def match_line(self, text: str) -> dict[str, str] | None:
         """Attributes captured from a line that matches this probe, or None if it does not match."""

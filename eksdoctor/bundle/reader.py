@@ -203,11 +203,14 @@ def open_bundle(src: str | Path, workdir: Path, limits: Limits | None = None) ->
             workdir = Path(workdir)
             workdir.mkdir(parents=True, exist_ok=True)
             created = Path(tempfile.mkdtemp(prefix="extract-", dir=workdir))
-            try:
-                root, skipped, partial_reason, naming = _extract_nested(src, created, limits, naming)
-            except PermissionError as err:
-                raise InputError(f"cannot read {src}: {err.strerror}") from err
-        root, layout = _layout_root(root)
+            if sniff(src) == "plain text":
+                root = _pasted(src, created, limits)
+            else:
+                try:
+                    root, skipped, partial_reason, naming = _extract_nested(src, created, limits, naming)
+                except PermissionError as err:
+                    raise InputError(f"cannot read {src}: {err.strerror}") from err
+        root, layout = (root, "pasted") if (root / PASTED_DIR).is_dir() and src.is_file() else _layout_root(root)
         info = BundleInfo(name=src.name, instance_id=naming["instance_id"], collected_at=naming["collected_at"],
                           collector_version=naming["collector_version"], layout=layout,
                           partial=partial_reason is not None, partial_reason=partial_reason,
@@ -227,6 +230,21 @@ def open_bundle(src: str | Path, workdir: Path, limits: Limits | None = None) ->
     finally:
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)
+
+
+PASTED_DIR = "pasted"
+
+
+def _pasted(src: Path, dest: Path, limits: Limits) -> Path:
+    """Log lines pasted into a ticket (no bundle around them): one file under pasted/, where every
+    signal applies and each line's format is sniffed on its own."""
+    size = src.stat().st_size
+    if size > limits.max_member_bytes:
+        raise BundleError(f"{src.name}: a text file of {size} bytes is over the member limit "
+                          "(EKSDOCTOR_MAX_MEMBER_BYTES)")
+    (dest / PASTED_DIR).mkdir(parents=True)
+    shutil.copyfile(src, dest / PASTED_DIR / (re.sub(r"[^A-Za-z0-9._-]", "_", src.name)[:100] or "lines.log"))
+    return dest
 
 
 def _extract_nested(src: Path, dest: Path, limits: Limits, naming: dict):
