@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import make_corpus as corpus  # noqa: E402
 
 EKSDOCTOR = Path(sys.executable).with_name("eksdoctor")
+PEAK_RSS = Path(__file__).with_name("peak_rss.py")  # measures the CLI alone, not pytest
 ESCAPE_MARKERS = ("escaped", "planted", "victim", "outside.txt")
 CLI_MAX_RSS_KB = 400 * 1024   # the CLI must not load a member (or a 50 MB line) into memory
 CLI_MAX_SECONDS = 60          # a hang guard, not a benchmark (the machine is shared)
@@ -122,14 +123,15 @@ def test_cli_triage(case: corpus.Case, built, tmp_path) -> None:
     env.pop("EKSDOCTOR_DEBUG", None)
     out, err = tmp_path / "stdout", tmp_path / "stderr"
     started = time.perf_counter()
+    rss_file = tmp_path / "peak_rss_kb"
     with open(out, "wb") as fout, open(err, "wb") as ferr:
-        proc = subprocess.Popen([str(EKSDOCTOR), "triage", "--format", "json", str(src)],
-                                stdout=fout, stderr=ferr, env=env, cwd=tmp_path)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.run([sys.executable, str(PEAK_RSS), str(rss_file),
+                               str(EKSDOCTOR), "triage", "--format", "json", str(src)],
+                              stdout=fout, stderr=ferr, env=env, cwd=tmp_path)
     elapsed = time.perf_counter() - started
     stderr = err.read_text()
-    assert usage.ru_maxrss < CLI_MAX_RSS_KB, f"peak RSS {usage.ru_maxrss} KB"
+    peak_kb = int(rss_file.read_text())
+    assert peak_kb < CLI_MAX_RSS_KB, f"peak RSS {peak_kb} KB"
     assert elapsed < (BOMB_MAX_SECONDS if "bomb" in case.name else CLI_MAX_SECONDS)
     assert "internal error" not in stderr and "Traceback" not in stderr
     if case.outcome == "error":
