@@ -24,8 +24,8 @@ _BOOT_FILES = ("var_log/cloud-init-output.log", "var_log/cloud-init.log", "var_l
 _NODEADM_FILES = ("nodeadm/*.log", "journalctl.log")
 
 
-def _p(name: str, files, pattern: str, sources=None, **attrs: str) -> Probe:
-    return Probe(name=name, pattern=pattern, files=tuple(files), internal=True,
+def _p(name: str, files, pattern: str, sources=None, enough: int | None = None, **attrs: str) -> Probe:
+    return Probe(name=name, pattern=pattern, files=tuple(files), internal=True, enough=enough,
                  sources=frozenset(sources) if sources else None, attrs=tuple(attrs.items()))
 
 
@@ -36,7 +36,9 @@ FACT_PROBES: tuple[Probe, ...] = (
        sources=["kubelet"], version=r'(?:kubeletVersion="|[Kk]ubelet version: )(?P<v>v?[0-9]+\.[0-9]+\.[0-9]+[^"\s]*)'),
     _p("kubelet_unit_started", _KUBELET_FILES,
        r'(Started [Kk]ubelet|Started Kubernetes Kubelet|Starting Kubernetes Kubelet)', sources=["systemd"]),
-    _p("kubelet_any_line", ("kubelet/kubelet.log",), r'kubelet\[[0-9]+\]: [IWEF][0-9]{4} ', sources=["kubelet"]),
+    # Matches every kubelet line; only "did kubelet log at all" is asked, so the first hit is enough.
+    _p("kubelet_any_line", ("kubelet/kubelet.log",), r'kubelet\[[0-9]+\]: [IWEF][0-9]{4} ', sources=["kubelet"],
+       enough=1),
     _p("register_attempt", _KUBELET_FILES, r'Attempting to register node', sources=["kubelet"],
        node=r'node="(?P<v>[^"]+)"|register node (?P<v2>[A-Za-z0-9.-]+)'),
     _p("bootstrap_start", _BOOT_FILES, r'\[eks-bootstrap\] INFO: starting'),

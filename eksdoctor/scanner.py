@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import BinaryIO
 
 from eksdoctor.models import Evidence, LogLine
-from eksdoctor.signals import Probe, ProbeSelector, combined_pattern
+from eksdoctor.signals import Probe, ProbeSelector, combined_pattern, fast_re as _fast_re
 
 CHUNK_BYTES = 8 << 20
 SAMPLE_HEAD = 20
@@ -66,7 +66,10 @@ class ProbeHits:
         if subject_key is not None:
             self.subjects[hit.attrs.get(subject_key, "")] += 1
         for k, v in hit.attrs.items():
-            self.attr_values.setdefault(k, Counter())[v] += 1
+            counter = self.attr_values.get(k)
+            if counter is None:  # not setdefault: that builds a Counter per hit (hot path)
+                counter = self.attr_values[k] = Counter()
+            counter[v] += 1
         self.paths[hit.line.path] += 1
 
     def samples(self) -> list[Hit]:
@@ -124,23 +127,36 @@ class _Limited:
         return data
 
 
+_COMPILED: dict[frozenset[Probe], tuple] = {}
+_COMPILED_MAX = 256  # distinct probe sets seen in a process; a few dozen per catalog in practice
+
+
+def compiled_for(active: list[Probe]) -> tuple:
+    """(combined pattern, selector) for a set of probes, kept for the process: a batch worker
+    diagnoses thousands of bundles with the same few probe sets."""
+    key = frozenset(active)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        compiled = _COMPILED[key] = (combined_pattern(active), ProbeSelector(active))
+    return compiled
+
+
 def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, ref: datetime | None,
                 make_parser) -> ScanResult:
     """Run `probes` over every file of `bundle` they apply to. `make_parser` is eksdoctor.parsing's."""
     hits: dict[str, ProbeHits] = {}
-    compiled_cache: dict[frozenset[str], tuple] = {}
     files_read: list[str] = []
     last_ts: dict[str, datetime] = {}
     bytes_read = lines_read = 0
+    def unsaturated(candidates: list[Probe]) -> list[Probe]:
+        return [p for p in candidates if p.enough is None or p.name not in hits or hits[p.name].count < p.enough]
+
     for path in bundle.files():
-        applicable = [p for p in probes if p.applies_to(path)]
+        applicable = unsaturated([p for p in probes if p.applies_to(path)])
         if not applicable:
             continue
-        key = frozenset(p.name for p in applicable)
-        compiled = compiled_cache.get(key)
-        if compiled is None:
-            compiled = compiled_cache[key] = (combined_pattern(applicable), ProbeSelector(applicable))
-        combined, selector = compiled
         files_read.append(path)
         parse = make_parser(path, year=year, ref=ref)
         if path.startswith("pasted/"):  # a pasted line rarely keeps its journal identifier
@@ -154,7 +170,12 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
                 for data, base in _iter_chunks(stream, CHUNK_BYTES):
                     bytes_read += len(data)
                     lines_read += data.count(b"\n")
-                    _scan_chunk(data, base, selector, combined, hits, parse)
+                    resume: tuple[int, int] | None = (0, base)
+                    while resume is not None and applicable:
+                        combined, selector = compiled_for(applicable)
+                        resume = _scan_chunk(data, resume, selector, combined, hits, parse)
+                        if resume is not None:  # a presence probe has enough: drop it, go on from there
+                            applicable = unsaturated(applicable)
             except (OSError, EOFError, gzip.BadGzipFile):
                 pass  # a corrupt rotated log: keep what was scanned, the file list records it
             last = _last_timestamp(data, base, parse)
@@ -186,24 +207,51 @@ def _last_timestamp(data: bytes, base: int, parse, tail_lines: int = 50) -> date
     return None
 
 
-def _scan_chunk(data: bytes, base: int, selector: ProbeSelector, combined, hits, parse) -> None:
-    """Find candidate lines with the combined pattern; decode and check only those."""
-    pos = 0
-    lineno = base
+def _match_start(combined):
+    """(data, pos, size) -> offset of the next match or -1. With RE2 this calls the compiled matcher
+    directly: the Python wrapper's search() builds a generator and a Match object per call, which
+    was a fifth of the scan time on a bundle whose kubelet log is one long error loop."""
+    regexp = getattr(combined, "_regexp", None)
+    anchor = getattr(getattr(_fast_re, "_Anchor", None), "UNANCHORED", None)
+    if regexp is not None and anchor is not None:
+        match = regexp.Match
+        try:
+            match(anchor, b"", 0, 0)
+        except Exception:  # noqa: BLE001 - the binding changed shape: use the public API
+            pass
+        else:
+            def find_fast(data: bytes, pos: int, size: int) -> int:
+                return match(anchor, data, pos, size)[0][0]  # (-1, -1) when there is no match
+            return find_fast
+
+    def find(data: bytes, pos: int, size: int) -> int:
+        m = combined.search(data, pos)
+        return -1 if m is None else m.start()
+    return find
+
+
+def _scan_chunk(data: bytes, start_at: tuple[int, int], selector: ProbeSelector, combined, hits,
+                parse) -> tuple[int, int] | None:
+    """Find candidate lines with the combined pattern; decode and check only those. Returns None at
+    the end of `data`, or the (offset, lineno) to resume from once a probe with `enough` got enough
+    hits (the caller drops it and recompiles, so an every-line probe costs one hit, not thousands)."""
+    pos, lineno = start_at
     size = len(data)
     pasted = getattr(parse, "pasted", False)
+    find_from = _match_start(combined)
     while pos < size:
-        m = combined.search(data, pos)
-        if m is None:
-            return
-        start = data.rfind(b"\n", 0, m.start()) + 1
-        end = data.find(b"\n", m.start())
+        at = find_from(data, pos, size)
+        if at < 0:
+            return None
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
         if end < 0:
             end = size
         lineno += data.count(b"\n", pos, start)
         line_bytes = data[start:end]
         line_text = line_bytes.decode("utf-8", "replace").replace("\x00", "\ufffd").rstrip("\r")
         parsed: LogLine | None = None
+        saturated = False
         for probe in selector.candidates(line_bytes):
             attrs = probe.match_line(line_text)
             if attrs is None:
@@ -212,6 +260,14 @@ def _scan_chunk(data: bytes, base: int, selector: ProbeSelector, combined, hits,
                 parsed = parse(lineno, line_text)
             if probe.sources is not None and parsed.source not in probe.sources and not pasted:
                 continue
-            hits.setdefault(probe.name, ProbeHits()).add(Hit(probe.name, parsed, attrs), probe.subject)
+            probe_hits = hits.get(probe.name)
+            if probe_hits is None:
+                probe_hits = hits[probe.name] = ProbeHits()
+            probe_hits.add(Hit(probe.name, parsed, attrs), probe.subject)
+            if probe.enough is not None and probe_hits.count >= probe.enough:
+                saturated = True
         pos = end + 1
         lineno += 1
+        if saturated:
+            return pos, lineno
+    return None

@@ -22,6 +22,7 @@ try:  # RE2: linear time and ~9x faster than `re` on the combined scan; optional
     import re2 as _fast_re
 except ImportError:  # pragma: no cover - exercised only where the wheel is unavailable
     _fast_re = None
+fast_re = _fast_re  # the scanner reaches the compiled matcher through it
 
 _NAMED_GROUP = re.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
 
@@ -39,13 +40,18 @@ class Probe:
     dismissed_by: tuple[str, ...] = ()  # success markers: signal names, or 'fact:<name>' for a true fact
     marker: bool = False
     internal: bool = False  # a fact probe, not a signal for the rule engine
+    enough: int | None = None  # a presence fact: stop looking after this many hits (count is then a floor)
     rx: re.Pattern = field(init=False, repr=False, compare=False)
     ex: re.Pattern | None = field(init=False, repr=False, compare=False)
     attr_rx: tuple[tuple[str, re.Pattern], ...] = field(init=False, repr=False, compare=False)
+    files_rx: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
             object.__setattr__(self, "rx", re.compile(self.pattern))
+            # the globs as one regex: applies_to runs for every probe x every file of every bundle
+            globs = "|".join(fnmatch.translate(g) for g in self.files) or "(?!)"
+            object.__setattr__(self, "files_rx", re.compile(globs))
             object.__setattr__(self, "ex", re.compile(self.exclude) if self.exclude else None)
             object.__setattr__(self, "attr_rx", tuple((k, re.compile(v)) for k, v in self.attrs))
         except re.error as err:
@@ -53,7 +59,7 @@ class Probe:
 
     def applies_to(self, path: str) -> bool:
         # pasted/: log lines from a ticket, without the file they came from: every probe applies
-        return path.startswith("pasted/") or any(fnmatch.fnmatchcase(path, g) for g in self.files)
+        return path.startswith("pasted/") or self.files_rx.match(path) is not None
 
     def match_line(self, text: str) -> dict[str, str] | None:
         """Attributes captured from a line that matches this probe, or None if it does not match."""
