@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from eksdoctor import yamltext
 from eksdoctor.errors import RuleBaseError
 
 try:  # RE2: linear time and ~9x faster than `re` on the combined scan; optional for portability.
@@ -123,7 +124,7 @@ def _load_yaml(path: Path | None) -> dict:
     else:
         text = resources.files("eksdoctor.rules").joinpath("signals.yaml").read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = yamltext.safe_load(text)
     except yaml.YAMLError as err:
         raise RuleBaseError(f"signals.yaml is not valid YAML: {err}".replace("\n", " ")) from err
     if not isinstance(data, dict) or not isinstance(data.get("signals"), list):

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from eksdoctor.engine.values import NUMERIC_SUFFIX, representable
+from eksdoctor import yamltext
 from eksdoctor.errors import RuleBaseError
 
 DOMAINS = ("iam", "sts", "network", "dns", "bootstrap", "security", "tags", "ami", "ip", "cni")
@@ -246,7 +247,7 @@ def _check_references(rules: list[RuleSpec]) -> None:
 
 def _catalog_names(text: str, source: str) -> frozenset[str]:
     try:
-        data = yaml.safe_load(text) or {}
+        data = yamltext.safe_load(text) or {}
     except yaml.YAMLError as err:
         raise RuleBaseError(f"{source} is not valid YAML: {err}".replace("\n", " ")) from err
     entries = data.get("signals") if isinstance(data, dict) else None
@@ -295,7 +296,7 @@ def _load(files: list[tuple[str, str]], signal_names: frozenset[str] | None) -> 
     seen: dict[str, str] = {}
     for name, text in files:
         try:
-            data = yaml.safe_load(text)
+            data = yamltext.safe_load(text)
         except yaml.YAMLError as err:
             raise RuleBaseError(f"{name} is not valid YAML: {err}".replace("\n", " ")) from err
         if data is None:
