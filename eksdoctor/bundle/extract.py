@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from eksdoctor.bundle.limits import Limits
+from eksdoctor.bundle.zip_local import local_members
 from eksdoctor.errors import BundleError, LimitExceeded, WorkspaceError
 from eksdoctor.models import SkippedMember
 
@@ -285,7 +286,16 @@ def extract_tar(src: Path, dest: Path, limits: Limits) -> ExtractResult:
 
 
 def extract_zip(src: Path, dest: Path, limits: Limits) -> ExtractResult:
-    """Extract a zip (the Windows collector's output) member by member into `dest`."""
+    """Extract a zip (the Windows collector's output) member by member into `dest`. A zip cut short
+    has no central directory: its members are then recovered from their local headers (partial)."""
+    try:
+        zipfile.ZipFile(src).close()
+    except zipfile.BadZipFile:
+        if sniff(src) == "zip":
+            return _extract_zip_local(src, dest, limits)
+        raise BundleError(f"{src.name} is not a readable zip archive") from None
+    except _DATA_ERRORS:
+        pass  # reported below, with what could be read
     counter = _Counting()  # fed with each member's compressed size before it is inflated
     writer = _Writer(dest, limits, counter)
     try:
@@ -313,6 +323,42 @@ def extract_zip(src: Path, dest: Path, limits: Limits) -> ExtractResult:
         reason = _damage(err, writer.current, "zip archive")
         return _finish(writer.result, reason, BundleError(f"{src.name}: {reason}"))
     return _finish(writer.result, None, None)
+
+
+class _Position:
+    """Compressed bytes consumed = the position in the archive file (for the ratio guard)."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+
+    @property
+    def count(self) -> int:
+        return self.f.tell()
+
+
+def _extract_zip_local(src: Path, dest: Path, limits: Limits) -> ExtractResult:
+    """A zip without its central directory (truncated upload): walk the local headers."""
+    with open(src, "rb") as raw:
+        writer = _Writer(dest, limits, _Position(raw))  # type: ignore[arg-type]
+        reason = "zip archive is truncated (no central directory): members were read from their local headers"
+        try:
+            for member, stream in local_members(raw):
+                writer.check_count()
+                if member.name.endswith(("/", "\\")):
+                    writer.mkdir(member.name)
+                elif member.encrypted:
+                    writer.skip(member.name, "encrypted member not extracted")
+                else:
+                    writer.write(member.name, stream, member.file_size or None)
+        except LimitExceeded as err:
+            return _finish(writer.result, str(err), err)
+        except WorkspaceError:
+            raise
+        except _DATA_ERRORS as err:
+            reason = _damage(err, writer.current, "zip archive")
+    if writer.members == 0:
+        raise BundleError(f"{src.name}: {reason}; no member could be read")
+    return _finish(writer.result, reason, BundleError(f"{src.name}: {reason}"))
 
 
 def _damage(err: BaseException, current: str | None, what: str = "archive") -> str:

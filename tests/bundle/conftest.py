@@ -34,6 +34,29 @@ def zip_bundle(path: Path, files: dict[str, str]) -> Path:
     return path
 
 
+def streamed_zip(members: dict[str, bytes]) -> bytes:
+    """A zip written to a pipe-like (non-seekable) stream: each member's sizes follow its data in a
+    data descriptor, so a reader without the central directory must find each member's end itself."""
+
+    class Sink(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b) -> int:
+            self.data += b
+            return len(b)
+
+    sink = Sink()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            with zf.open(name, "w") as f:
+                f.write(data)
+    return bytes(sink.data)
+
+
 def dir_bundle(root: Path, files: dict[str, str | bytes]) -> Path:
     for name, data in files.items():
         p = root / name

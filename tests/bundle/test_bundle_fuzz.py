@@ -14,6 +14,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import streamed_zip
+
 from eksdoctor.bundle import Limits, open_bundle
 from eksdoctor.errors import EksDoctorError
 
@@ -42,7 +44,8 @@ def _valid_zip() -> bytes:
     return raw.getvalue()
 
 
-VALID = [gzip.compress(_valid_tar(), mtime=0), _valid_tar()[:3072], _valid_zip()]
+VALID = [gzip.compress(_valid_tar(), mtime=0), _valid_tar()[:3072], _valid_zip(),
+         streamed_zip({name[2:]: data for name, data in FILES})]  # with data descriptors
 
 
 def _mutate(valid: bytes, cut: int, edits: list[tuple[int, int]]) -> bytes:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import os
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import AL2023_UNAME, AL2_UNAME, dir_bundle, tar_bundle, zip_bundle
+from conftest import AL2023_UNAME, AL2_UNAME, dir_bundle, streamed_zip, tar_bundle, zip_bundle
 
 from eksdoctor.bundle import Limits, open_bundle
 from eksdoctor.errors import BundleError, InputError
@@ -204,3 +205,45 @@ def test_skipped_list_is_capped_but_counted(tmp_path: Path, workdir: Path) -> No
     with open_bundle(src, workdir) as bundle:
         assert len(bundle.info.skipped) == 1001
         assert bundle.info.skipped[-1].reason == "500 more skipped members not listed"
+
+
+WINDOWS_MEMBERS = {
+    "system/sysinfo": b"OS Name: Microsoft Windows Server 2022 Datacenter\r\n" * 50,
+    "system/kubelet/kubelet-service.csv": b'"TimeCreated","Message"\r\n"1/1/2020","started"\r\n' * 200,
+    "system/zz-big.txt": os.urandom(60_000),
+}
+
+
+def test_truncated_zip_keeps_the_members_before_the_cut(tmp_path: Path, workdir: Path) -> None:
+    data = streamed_zip(WINDOWS_MEMBERS)
+    assert zipfile.ZipFile(io.BytesIO(data)).infolist()[0].flag_bits & 0x8  # data descriptors in use
+    src = tmp_path / f"eks_{IID}_20200101T0620179658Z.zip"
+    src.write_bytes(data[: int(len(data) * 0.8)])
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(src)  # what a plain reader makes of it
+    with open_bundle(src, workdir) as bundle:
+        assert bundle.info.partial and "zip archive is truncated" in bundle.info.partial_reason
+        assert "system/zz-big.txt is cut short" in bundle.info.partial_reason
+        for name in ("system/sysinfo", "system/kubelet/kubelet-service.csv"):
+            assert (bundle.root / name).read_bytes() == WINDOWS_MEMBERS[name]
+        assert bundle.info.family == "windows"
+
+
+def test_zip_missing_only_its_directory_is_partial_with_every_member(tmp_path: Path, workdir: Path) -> None:
+    data = streamed_zip(WINDOWS_MEMBERS)
+    src = tmp_path / "logs.zip"
+    src.write_bytes(data[: data.rindex(b"PK\x01\x02", 0, data.index(b"PK\x05\x06"))])  # cut in the directory
+    with open_bundle(src, workdir) as bundle:
+        assert bundle.info.partial and "no central directory" in bundle.info.partial_reason
+        for name, content in WINDOWS_MEMBERS.items():
+            assert (bundle.root / name).read_bytes() == content
+
+
+def test_zip_cut_inside_its_first_member_is_a_one_line_error(tmp_path: Path, workdir: Path) -> None:
+    data = streamed_zip(WINDOWS_MEMBERS)
+    src = tmp_path / "logs.zip"
+    src.write_bytes(data[:60])
+    with pytest.raises(BundleError) as err:
+        with open_bundle(src, workdir):
+            pass
+    assert "logs.zip" in str(err.value) and "\n" not in str(err.value)

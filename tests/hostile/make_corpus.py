@@ -223,6 +223,19 @@ def _windows_zip(path: Path) -> Path:
     return path
 
 
+def _truncated_zip(path: Path) -> Path:
+    """A Windows bundle cut short: no central directory, so zipfile cannot open it at all; the
+    members before the cut must still be read (from their local headers)."""
+    import os
+
+    _windows_zip(path)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("system\\zz-big.txt", os.urandom(200_000).hex())  # last, so the cut lands in it
+    full = path.read_bytes()
+    path.write_bytes(full[: int(len(full) * 0.7)])
+    return path
+
+
 def _png(path: Path) -> Path:
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(200))
     return path
@@ -369,6 +382,8 @@ CASES: list[Case] = [
     Case("hardlink_out.tar.gz", _hardlink_out, "ok", skipped=("hard link not extracted",)),
     Case("devices_fifo.tar.gz", _devices, "ok", skipped=("device file not extracted", "FIFO not extracted")),
     Case(f"eks_{IID}_20200101T0620179658Z.zip", _windows_zip, "ok",
+         files=("system/kubelet/kubelet-service.csv",), family="windows"),
+    Case(f"eks_{IID}_20200101T0620179658Z-truncated.zip", _truncated_zip, "partial", message="zip archive is truncated",
          files=("system/kubelet/kubelet-service.csv",), family="windows"),
     Case("bundle.tar.bz2", _bzip2_and_xz, "ok", family="al2"),
     Case("bundle.tar.xz", _bzip2_and_xz, "ok", family="al2"),
