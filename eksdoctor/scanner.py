@@ -92,7 +92,8 @@ class ScanResult:
 
 
 def _iter_chunks(stream: BinaryIO, chunk_bytes: int):
-    """Yield (bytes, base_lineno) chunks cut after a newline; an over-long line is cut at the chunk size."""
+    """Yield (bytes, base_lineno, newlines) chunks cut after a newline; an over-long line is cut at the
+    chunk size."""
     lineno = 1
     carry = b""
     while True:
@@ -107,10 +108,11 @@ def _iter_chunks(stream: BinaryIO, chunk_bytes: int):
         if cut < 0:
             cut = len(data) - 1
         piece, carry = data[: cut + 1], data[cut + 1 :]
-        yield piece, lineno
-        lineno += piece.count(b"\n")
+        newlines = piece.count(b"\n")
+        yield piece, lineno, newlines
+        lineno += newlines
     if carry:
-        yield carry, lineno
+        yield carry, lineno, carry.count(b"\n")
 
 
 class _Limited:
@@ -167,9 +169,9 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
                 stream = _Limited(gzip.GzipFile(fileobj=raw), MAX_GZ_BYTES)  # type: ignore[assignment]
             data, base = b"", 1
             try:
-                for data, base in _iter_chunks(stream, CHUNK_BYTES):
+                for data, base, newlines in _iter_chunks(stream, CHUNK_BYTES):
                     bytes_read += len(data)
-                    lines_read += data.count(b"\n")
+                    lines_read += newlines
                     resume: tuple[int, int] | None = (0, base)
                     while resume is not None and applicable:
                         combined, selector = compiled_for(applicable)
