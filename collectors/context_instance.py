@@ -114,4 +114,4 @@ def ami(gw: AwsGateway, image_id: str | None, nc: NotChecked) -> dict | None:
     image = found[0]
     return {"id": image_id, "name": image.get("Name"), "owner_id": image.get("OwnerId"),
             "public": bool(image.get("Public")), "state": image.get("State"), "accessible": True,
-            "description": image.get("Description")}
+            "description": image.get("Description"), "platform": image.get("PlatformDetails") or image.get("Platform")}

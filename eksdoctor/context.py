@@ -40,6 +40,7 @@ _SCHEMA: dict[str, type | tuple] = {
     "node_role.attached_policies[]": _STR,
     "nodegroup": _DICT, "nodegroup.health_issues": _LIST, "nodegroup.health_issues[]": _DICT,
     "ami": _DICT, "ami.accessible": _BOOL, "ami.public": _BOOL, "ami.owner_id": _STR, "ami.name": _STR,
+    "ami.platform": _STR,
     "sts": _DICT, "sts.regional_endpoint_active": _BOOL,
     "not_checked": _LIST, "not_checked[]": _DICT,
 }

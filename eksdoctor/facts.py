@@ -81,6 +81,17 @@ EXPECTED_FILES = {
     "networking/resolv.conf": "resolver config not collected: cannot check DNS servers",
     "system/services.txt": "unit states not collected: cannot see failed systemd units",
 }
+# Other collectors lay a bundle out differently (bundle-format.md 1.3-1.4): expect their own files.
+EXPECTED_BY_LAYOUT = {
+    "windows": {
+        "system/kubelet/kubelet-service.csv": "kubelet event log not collected: cannot tell whether kubelet started or registered",
+        "system/kubelet/kubeconfig": "kubeconfig not collected: API endpoint and cluster name from it unknown",
+        "system/network/routes.txt": "routes not collected: cannot check for a default route to the API server",
+    },
+    "bottlerocket": {
+        "journalctl.log": "journal not collected: cannot tell whether kubelet started or registered",
+    },
+}
 EXPECTED_BY_FAMILY = {
     "al2": {"var_log/cloud-init-output.log": "cloud-init output not collected: bootstrap.sh arguments and errors unknown",
             "kubelet/kubeconfig.yaml": "kubeconfig not collected: API endpoint and cluster name from it unknown"},
@@ -170,11 +181,14 @@ def _small_files(bundle, f: BundleFacts) -> None:
         iid = (bundle.read_text("system/instance-id.txt", max_bytes=64) or "").strip()
         if re.fullmatch(r"i-[0-9a-f]{8,17}", iid):
             f.set("instance_id", iid)
-    kubeconfig = bundle.read_text("kubelet/kubeconfig.yaml", max_bytes=64 << 10)
+    # Linux collector: kubelet/kubeconfig.yaml; Windows collector: system/kubelet/kubeconfig
+    kube_path = next((p for p in ("kubelet/kubeconfig.yaml", "system/kubelet/kubeconfig") if bundle.exists(p)),
+                     "kubelet/kubeconfig.yaml")
+    kubeconfig = bundle.read_text(kube_path, max_bytes=64 << 10)
     if kubeconfig:
         m = re.search(r"server:\s*(https?://\S+)", kubeconfig)
         if m and "MASTER_ENDPOINT" not in m.group(1):
-            f.set("api_endpoint", m.group(1), Evidence("kubelet/kubeconfig.yaml", _line_of(kubeconfig, m.start()), None, m.group(0)))
+            f.set("api_endpoint", m.group(1), Evidence(kube_path, _line_of(kubeconfig, m.start()), None, m.group(0)))
         # exec args are YAML list items: `- "-i"` then `- "<cluster>"` (aws-iam-authenticator), or
         # `- --cluster-name` then `- <cluster>` (aws eks get-token)
         m = re.search(r"-\s*['\"]?(?:-i|--cluster-name|--cluster-id)['\"]?\s*\n\s*-\s*['\"]?([A-Za-z0-9][A-Za-z0-9_-]*)",
@@ -183,7 +197,7 @@ def _small_files(bundle, f: BundleFacts) -> None:
             f.set("cluster_name_kubeconfig", m.group(1))
         if "MASTER_ENDPOINT" in kubeconfig or "CLUSTER_NAME" in kubeconfig:
             # the AMI's template: bootstrap.sh never rendered the kubelet kubeconfig
-            f.set("kubeconfig_unrendered", True, Evidence("kubelet/kubeconfig.yaml", 1, None,
+            f.set("kubeconfig_unrendered", True, Evidence(kube_path, 1, None,
                                                           "kubeconfig still holds MASTER_ENDPOINT/CLUSTER_NAME placeholders"))
         m = re.search(r"-\s*['\"]?--region['\"]?\s*\n\s*-\s*['\"]?([a-z]{2}(?:-[a-z]+)+-\d)", kubeconfig)
         if m:
@@ -375,7 +389,8 @@ def _network_files(bundle, f: BundleFacts) -> None:
 
 
 def _missing(bundle, f: BundleFacts) -> None:
-    expected = dict(EXPECTED_FILES)
+    layout = getattr(bundle.info, "layout", "linux")
+    expected = dict(EXPECTED_BY_LAYOUT.get(layout, EXPECTED_FILES))
     expected.update(EXPECTED_BY_FAMILY.get(str(f.values.get("ami_family")), {}))
     version = _version_tuple(f.values.get("collector_version"))
     for path, why in sorted(expected.items()):

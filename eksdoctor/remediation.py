@@ -130,4 +130,9 @@ def placeholder_values(facts: dict, ctx: dict | None, derived: dict, signal_attr
     v["node_name_or_lookup"] = facts.get("node_name") or inst.get("private_dns_name")
     v["api_endpoint_or_lookup"] = api_endpoint
     v["binary_or_component"] = signal_attrs.get("binary") or "a required component"
+    # A Windows node needs its own access-entry type and, in aws-auth, the kube-proxy-windows group.
+    windows = facts.get("ami_family") == "windows" or "windows" in str((ctx.get("ami") or {}).get("platform") or "").lower()
+    v["access_entry_type"] = "EC2_WINDOWS" if windows else "EC2_LINUX"
+    v["node_groups_flags"] = ("--group system:bootstrappers --group system:nodes"
+                              + (" --group eks:kube-proxy-windows" if windows else ""))
     return v
