@@ -18,7 +18,8 @@ from eksdoctor.models import Evidence
 from eksdoctor.scanner import ScanResult
 from eksdoctor.signals import Probe
 
-_KUBELET_FILES = ("kubelet/kubelet.log", "var_log/messages", "var_log/syslog", "journalctl.log")
+_KUBELET_FILES = ("kubelet/kubelet.log", "var_log/messages", "var_log/syslog", "journalctl.log",
+                  "system/kubelet/*.csv")  # the last: the Windows collector's kubelet event log
 _BOOT_FILES = ("var_log/cloud-init-output.log", "var_log/cloud-init.log", "var_log/user-data.log",
                "var_log/messages", "journalctl.log")
 _NODEADM_FILES = ("nodeadm/*.log", "journalctl.log")
@@ -383,7 +384,7 @@ def _network_files(bundle, f: BundleFacts) -> None:
         if search:
             f.set("search_domains", " ".join(search.group(1).split()))
     f.set("aws_node_ran", bundle.exists("var_log/aws-routed-eni/ipamd.log") or None)
-    f.set("cni_config_present", any(p.startswith("cni/") and p.endswith((".conflist", ".conf")) for p in bundle.files()))
+    f.set("cni_config_present", any(p.startswith(("cni/", "system/cni/")) and p.endswith((".conflist", ".conf")) for p in bundle.files()))
     if bundle.exists("ipamd/enis.json"):
         f.set("ipamd_listening", (bundle.size("ipamd/enis.json") or 0) > 0)
 

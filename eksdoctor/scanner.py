@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import BinaryIO
 
 from eksdoctor.models import Evidence, LogLine
+from eksdoctor.parsing.kinds import file_kind
 from eksdoctor.signals import Probe, ProbeSelector, combined_pattern, fast_re as _fast_re
 
 CHUNK_BYTES = 8 << 20
@@ -160,6 +161,7 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
         if not applicable:
             continue
         files_read.append(path)
+        csv_rows = file_kind(path) == "wincsv"
         parse = make_parser(path, year=year, ref=ref)
         if path.startswith("pasted/"):  # a pasted line rarely keeps its journal identifier
             parse = _PastedParser(parse)
@@ -172,6 +174,8 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
                 for data, base, newlines in _iter_chunks(stream, CHUNK_BYTES):
                     bytes_read += len(data)
                     lines_read += newlines
+                    if csv_rows:  # patterns are written for message text, not CSV-quoted text
+                        data = data.replace(b'""', b'"')
                     resume: tuple[int, int] | None = (0, base)
                     while resume is not None and applicable:
                         combined, selector = compiled_for(applicable)

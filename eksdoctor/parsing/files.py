@@ -15,6 +15,7 @@ from eksdoctor.parsing.journal import journal_parser
 from eksdoctor.parsing.keyvalues import unquote
 from eksdoctor.parsing.sniff import DMESG_CTIME_RE, dmesg_ctime_from_match, sniff_line
 from eksdoctor.parsing.timestamps import parse_iso
+from eksdoctor.parsing.wincsv import parse_wincsv_line
 
 PROM_SAMPLE_RE = re.compile(r"([A-Za-z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(-?\d+))?\s*")
 PROM_COMMENT_RE = re.compile(r"#\s*(HELP|TYPE)\s+(\S+)\s?(.*)", re.S)
@@ -149,6 +150,7 @@ _LINE_PARSERS = {
     "prometheus": parse_prometheus_file,
     "curl": parse_curl_file,
     "text": parse_text_file,
+    "wincsv": parse_wincsv_line,
 }
 
 

@@ -51,7 +51,8 @@ def file_kind(path: str) -> str:
     """The format of a bundle member from its path.
 
     One of: "journal", "rsyslog", "cloud-init-output", "cloud-init-log", "zap-json", "klog", "cri",
-    "dmesg", "dmesg-human", "prometheus", "curl", "sniff" (an unknown log: each line is sniffed),
+    "dmesg", "dmesg-human", "prometheus", "curl", "wincsv" (Windows event log CSV),
+    "sniff" (an unknown log: each line is sniffed),
     "text" (command output, config: lines kept raw).
     """
     p = normalise(path)
@@ -67,6 +68,8 @@ def file_kind(path: str) -> str:
         return "prometheus"
     if p == "networking/curl_api_server.txt":
         return "curl"
+    if p.startswith("system/") and p.endswith(".csv"):  # the Windows collector's event logs
+        return "wincsv"
     if p.endswith(".log") or p == "<pasted>":
         return "sniff"
     return "text"

@@ -81,3 +81,21 @@ def test_linux_unauthorized_keeps_linux_remediation(tmp_path, monkeypatch):
     d = api.diagnose(str(sample.path))
     commands = " ".join(next(f for f in d["findings"] if f["rule"] == "IAM-001")["remediation"]["commands"])
     assert "--type EC2_LINUX" in commands and "kube-proxy-windows" not in commands
+
+
+def test_windows_node_that_registered_is_healthy_and_its_transient_error_dismissed(tmp_path, monkeypatch):
+    monkeypatch.setenv("EKSDOCTOR_HOME", str(tmp_path / "ws"))
+    rows = KUBELET_CSV.split("\r\n")[:4] + [
+        '"11/27/2024 9:50:01 PM","1","Error","E1127 21:50:01.010000    4312 kubelet.go:2461] ""Error getting node"" '
+        'err=""node \\""' + NODE + '\\"" not found""',
+        '"11/27/2024 9:50:02 PM","1","Information","I1127 21:50:02.523101    4312 kubelet_node_status.go:73] '
+        '""Successfully registered node"" node=""' + NODE + '""', ""]
+    path = tmp_path / f"eks_{IID}_20241127T2155179658Z.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("system\\sysinfo", "OS Name:                   Microsoft Windows Server 2022 Datacenter\r\n")
+        zf.writestr("system\\kubelet\\kubelet-service.csv", "\r\n".join(rows))
+    d = api.diagnose(str(path))
+    assert d["root_cause"]["category"] == "none"
+    assert d["facts"]["kubelet_version"] == "v1.29.3-eks-ae9a62a" and d["facts"]["node_registered"] is True
+    dismissed = {x["signal"]: x for x in d["dismissed"]}
+    assert "kubelet_node_not_found" in dismissed

@@ -15,9 +15,11 @@ from test_spec_examples import CASES  # noqa: E402  (same folder; pytest puts it
 KNOWN_PATHS = sorted({c[0] for c in CASES} | {
     "var_log/messages", "networking/curl_api_server.txt", "ipamd/metrics.json", "kernel/dmesg.human.current",
     "var_log/kube-proxy.log", "system/services.txt", "var_log/x/y/0.log", "nodeadm/nodeadm-run.log",
+    "system/kubelet/kubelet-service.csv",
 })
 SEEDS = [c[1] for c in CASES] + ["-- No entries --", "# TYPE a gauge", 'a{b="c"} 1',
-                                 "curling https://x (1 of 5) 2024-06-06T19:40:01.123UTC"]
+                                 "curling https://x (1 of 5) 2024-06-06T19:40:01.123UTC",
+                                 '"11/27/2024 9:50:01 PM","1","Error","E1127 21:50:01.123456    4312 a.go:9] ""x"" err=""y""']
 
 # Near-valid lines: a real line with a random cut and random text spliced in, to reach deep branches.
 mutated = st.builds(
