@@ -376,6 +376,12 @@ def _network_files(bundle, f: BundleFacts) -> None:
         f.set("default_route", bool(main_default))
         if main_default:
             f.set("default_gateway", main_default.group(1))
+    win_routes = bundle.read_text("system/network/routes.txt", max_bytes=1 << 20)  # Windows `route print`
+    if routes is None and win_routes is not None and "Network Destination" in win_routes:
+        default = re.search(r"^\s*0\.0\.0\.0\s+0\.0\.0\.0\s+(\d+\.\d+\.\d+\.\d+)\s", win_routes, re.M)
+        f.set("default_route", bool(default))
+        if default:
+            f.set("default_gateway", default.group(1))
     resolv = bundle.read_text("networking/resolv.conf", max_bytes=64 << 10)
     if resolv is not None:
         servers = re.findall(r"^\s*nameserver\s+(\S+)", resolv, re.M)

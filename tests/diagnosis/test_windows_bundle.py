@@ -58,6 +58,7 @@ def test_windows_unauthorized_gets_windows_remediation(windows_bundle):
     assert "--type EC2_WINDOWS" in commands and "EC2_LINUX" not in commands
     assert "--group eks:kube-proxy-windows" in commands
     assert "--cluster win-prod --region us-east-1" in commands  # from the Windows kubeconfig
+    assert d["facts"]["default_route"] is True and d["facts"]["default_gateway"] == "10.20.0.1"  # route print
 
 
 def test_windows_missing_files_are_windows_files(windows_bundle, tmp_path):
