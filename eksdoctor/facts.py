@@ -390,7 +390,9 @@ def _network_files(bundle, f: BundleFacts) -> None:
         if search:
             f.set("search_domains", " ".join(search.group(1).split()))
     f.set("aws_node_ran", bundle.exists("var_log/aws-routed-eni/ipamd.log") or None)
-    f.set("cni_config_present", any(p.startswith(("cni/", "system/cni/")) and p.endswith((".conflist", ".conf")) for p in bundle.files()))
+    cni = any(p.startswith(("cni/", "system/cni/")) and p.endswith((".conflist", ".conf")) for p in bundle.files())
+    # Only the Linux collector copies /etc/cni/net.d: elsewhere an absent config says nothing.
+    f.set("cni_config_present", cni or (False if getattr(bundle.info, "layout", "linux") == "linux" else None))
     if bundle.exists("ipamd/enis.json"):
         f.set("ipamd_listening", (bundle.size("ipamd/enis.json") or 0) > 0)
 
