@@ -298,7 +298,8 @@ def extract_zip(src: Path, dest: Path, limits: Limits) -> ExtractResult:
         pass  # reported below, with what could be read
     counter = _Counting()  # fed with each member's compressed size before it is inflated
     writer = _Writer(dest, limits, counter)
-    try:
+
+    def members() -> None:
         with zipfile.ZipFile(src) as zf:
             for info in zf.infolist():
                 writer.check_count()
@@ -315,14 +316,8 @@ def extract_zip(src: Path, dest: Path, limits: Limits) -> ExtractResult:
                 counter.count += info.compress_size
                 with zf.open(info) as member:
                     writer.write(info.filename, member, info.file_size)
-    except LimitExceeded as err:
-        return _finish(writer.result, str(err), err)
-    except WorkspaceError:
-        raise
-    except _DATA_ERRORS as err:
-        reason = _damage(err, writer.current, "zip archive")
-        return _finish(writer.result, reason, BundleError(f"{src.name}: {reason}"))
-    return _finish(writer.result, None, None)
+
+    return _zip_guarded(src, writer, members, None)
 
 
 class _Position:
@@ -340,8 +335,8 @@ def _extract_zip_local(src: Path, dest: Path, limits: Limits) -> ExtractResult:
     """A zip without its central directory (truncated upload): walk the local headers."""
     with open(src, "rb") as raw:
         writer = _Writer(dest, limits, _Position(raw))  # type: ignore[arg-type]
-        reason = "zip archive is truncated (no central directory): members were read from their local headers"
-        try:
+
+        def members() -> None:
             for member, stream in local_members(raw):
                 writer.check_count()
                 if member.name.endswith(("/", "\\")):
@@ -350,15 +345,28 @@ def _extract_zip_local(src: Path, dest: Path, limits: Limits) -> ExtractResult:
                     writer.skip(member.name, "encrypted member not extracted")
                 else:
                     writer.write(member.name, stream, member.file_size or None)
-        except LimitExceeded as err:
-            return _finish(writer.result, str(err), err)
-        except WorkspaceError:
-            raise
-        except _DATA_ERRORS as err:
-            reason = _damage(err, writer.current, "zip archive")
+
+        return _zip_guarded(src, writer, members,
+                            "zip archive is truncated (no central directory): members were read from their local headers")
+
+
+def _zip_guarded(src: Path, writer: _Writer, members, partial_reason: str | None) -> ExtractResult:
+    """Run `members` (it writes each member through `writer`); a limit or damage ends it with a
+    partial result (or an error when nothing was read). `partial_reason` labels a result that is
+    partial even when the walk ends cleanly."""
+    try:
+        members()
+    except LimitExceeded as err:
+        return _finish(writer.result, str(err), err)
+    except WorkspaceError:
+        raise
+    except _DATA_ERRORS as err:
+        partial_reason = _damage(err, writer.current, "zip archive")
+    if partial_reason is None:
+        return _finish(writer.result, None, None)
     if writer.members == 0:
-        raise BundleError(f"{src.name}: {reason}; no member could be read")
-    return _finish(writer.result, reason, BundleError(f"{src.name}: {reason}"))
+        raise BundleError(f"{src.name}: {partial_reason}; no member could be read")
+    return _finish(writer.result, partial_reason, BundleError(f"{src.name}: {partial_reason}"))
 
 
 def _damage(err: BaseException, current: str | None, what: str = "archive") -> str:
