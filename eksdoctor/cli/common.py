@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -54,3 +55,16 @@ def fail(err: EksDoctorError) -> None:
     if err.hint:
         click.echo(f"hint: {err.hint}", err=True)
     sys.exit(err.exit_code)
+
+
+@contextlib.contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner on stderr while a long step runs (a 1 GB bundle takes ~10 s), only on a terminal:
+    pipes and files get nothing, so JSON output and CI logs stay clean."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console  # imported only for interactive use
+
+    with Console(stderr=True).status(message, spinner="dots"):
+        yield

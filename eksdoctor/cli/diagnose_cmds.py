@@ -9,7 +9,7 @@ import click
 from eksdoctor import api
 
 from . import main
-from .common import TARGET_HELP, emit, format_option, target_argument, workspace_option
+from .common import TARGET_HELP, emit, format_option, target_argument, workspace_option, working
 
 _aws_options = [
     click.option("--context", "context", type=click.Path(dir_okay=False, exists=True),
@@ -50,8 +50,9 @@ def diagnose(target, fmt, output, context, aws, region, profile, cluster, worksp
 
     Exit code 0 whenever a diagnosis is produced (even "none" or "unknown").
     """
-    diagnosis = api.diagnose(target, context=context, aws=aws, region=region, profile=profile,
-                             cluster=cluster, workspace=workspace)
+    with working(f"diagnosing {target}"):
+        diagnosis = api.diagnose(target, context=context, aws=aws, region=region, profile=profile,
+                                 cluster=cluster, workspace=workspace)
     text = diagnosis_text(diagnosis, fmt)
     if output:
         Path(output).write_text(text + ("\n" if not text.endswith("\n") else ""), encoding="utf-8")
@@ -83,8 +84,9 @@ def errors(target, severity, fmt, context, aws, region, profile, cluster, worksp
       eksdoctor errors i-0abc123 --severity critical
       eksdoctor errors bundle.tar.gz --format json
     """
-    result = api.errors(target, severity=severity, context=context, aws=aws, region=region,
-                        profile=profile, cluster=cluster, workspace=workspace)
+    with working(f"reading {target}"):
+        result = api.errors(target, severity=severity, context=context, aws=aws, region=region,
+                            profile=profile, cluster=cluster, workspace=workspace)
     emit(result, fmt, _errors_text)
 
 
@@ -121,7 +123,9 @@ def triage(target, fmt, workspace):
     """
     from eksdoctor.triage import render_triage_text
 
-    emit(api.triage(target, workspace=workspace), fmt, render_triage_text)
+    with working(f"reading {target}"):
+        result = api.triage(target, workspace=workspace)
+    emit(result, fmt, render_triage_text)
 
 
 @main.command("rules")
