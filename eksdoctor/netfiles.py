@@ -48,6 +48,38 @@ def parse_routes(lines: Lines) -> list[dict]:
     return routes
 
 
+_ROUTE_PRINT_ROW = re.compile(
+    r"^\s*(\d+\.\d+\.\d+\.\d+)\s+(\d+\.\d+\.\d+\.\d+)\s+(On-link|\d+\.\d+\.\d+\.\d+)\s+(\S+)\s+(\d+)\s*$")
+
+
+def parse_route_print(lines: Lines) -> list[dict]:
+    """Windows `route print` (the Windows collector's system/network/routes.txt), IPv4 active routes,
+    in the same shape as parse_routes: 0.0.0.0/0.0.0.0 becomes dst "default", On-link has no via."""
+    routes, active = [], False
+    for lineno, text in lines:
+        stripped = text.strip()
+        if stripped.startswith("Active Routes:"):
+            active = True
+            continue
+        if stripped.startswith(("Persistent Routes:", "IPv6 Route Table")):
+            active = False
+            continue
+        m = _ROUTE_PRINT_ROW.match(text) if active else None
+        if m is None:
+            continue
+        dest, mask, gateway, interface, metric = m.groups()
+        try:
+            net = ipaddress.ip_network(f"{dest}/{mask}", strict=False)
+        except ValueError:
+            continue
+        route = {"type": "unicast", "dst": "default" if net.prefixlen == 0 else str(net), "table": "main",
+                 "dev": interface, "metric": int(metric), "line": lineno, "text": stripped}
+        if gateway != "On-link":
+            route["via"] = gateway
+        routes.append(route)
+    return routes
+
+
 def route_network(route: dict):
     """The ip_network a route covers (default -> 0.0.0.0/0 or ::/0), or None when unparsable."""
     dst = route["dst"]
@@ -122,6 +154,33 @@ def parse_resolv_conf(lines: Lines) -> dict:
         else:
             continue
         out["evidence"].append({"line": lineno, "text": text.strip()})
+    return out
+
+
+_IPCONFIG_DNS = re.compile(r"^\s*DNS Servers[ .]*:\s*(\S+)\s*$")
+_IPCONFIG_MORE = re.compile(r"^\s+(\d+\.\d+\.\d+\.\d+|[0-9a-fA-F:]+:[0-9a-fA-F:]*)\s*$")
+_IPCONFIG_SUFFIX = re.compile(r"^\s*(?:DNS Suffix Search List|Connection-specific DNS Suffix)[ .]*:\s*(\S+)\s*$")
+
+
+def parse_ipconfig_dns(lines: Lines) -> dict:
+    """Windows `ipconfig /all` (system/network/ip.txt) -> the same shape as parse_resolv_conf: each
+    adapter's "DNS Servers" (continuation lines hold more servers) and DNS suffixes as search."""
+    out: dict = {"nameservers": [], "search": [], "options": [], "domain": None, "evidence": []}
+    in_dns = False
+    for lineno, text in lines:
+        m = _IPCONFIG_DNS.match(text)
+        more = _IPCONFIG_MORE.match(text) if in_dns and m is None else None
+        if m or more:
+            ip = (m or more).group(1)
+            if ip not in {ns["ip"] for ns in out["nameservers"]}:
+                out["nameservers"].append({"ip": ip, "line": lineno, "kind": nameserver_kind(ip)})
+            out["evidence"].append({"line": lineno, "text": text.strip()})
+            in_dns = True
+            continue
+        in_dns = False
+        m = _IPCONFIG_SUFFIX.match(text)
+        if m and m.group(1) not in out["search"]:
+            out["search"].append(m.group(1))
     return out
 
 

@@ -23,6 +23,16 @@ ENIS_SKIPPED = "ipamd/ipam_introspection_ignore.txt"
 IPTABLES = "networking/iptables-save.txt"
 CURL = "networking/curl_api_server.txt"
 KUBECONFIG = "kubelet/kubeconfig.yaml"
+# The Windows collector (bundle-format.md 1.4): `route print`, `ipconfig /all`, the kubelet kubeconfig.
+WIN_ROUTES = "system/network/routes.txt"
+WIN_IPCONFIG = "system/network/ip.txt"
+WIN_KUBECONFIG = "system/kubelet/kubeconfig"
+# What the Windows collector has no equivalent for: HNS replaces iptables, and there is no curl test.
+WIN_NOT_COLLECTED = {
+    "eni": "the Windows collector does not query ipamd: ENI and IP usage are not in the bundle",
+    "iptables": "Windows nodes have no iptables (HNS policies, system/network/hns/, apply instead)",
+    "curl": "the Windows collector runs no API server curl test",
+}
 ENDPOINT_LOGS = ("nodeadm/nodeadm-config.log", "nodeadm/nodeadm-run.log", "var_log/cloud-init-output.log")
 
 WHY_MISSING = {
@@ -34,6 +44,8 @@ WHY_MISSING = {
     CURL: "API server curl test not run: it needs kubelet/kubeconfig.yaml (AL2), so it is usually "
           "absent on AL2023; reachability of the endpoint was not tested from the node",
     KUBECONFIG: "kubelet kubeconfig not collected: API endpoint taken from other files if possible",
+    WIN_ROUTES: "route print not collected: cannot tell whether the node has a default route",
+    WIN_IPCONFIG: "ipconfig /all not collected: DNS servers unknown",
 }
 
 _BAD_ROUTE_TYPES = {"unreachable", "blackhole", "prohibit", "throw"}
@@ -47,6 +59,9 @@ def network(bundle, sections: Sequence[str] = SECTIONS) -> dict:
         raise InputError(f"unknown network section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
     reader = _Reader(bundle)
     builders = {"routes": _routes, "dns": _dns, "eni": _eni, "iptables": _iptables, "curl": _curl}
+    if reader.windows:
+        for name, why in WIN_NOT_COLLECTED.items():
+            builders[name] = lambda _reader, why=why: {"applicable": False, "notes": [why], "files": [], "missing": []}
     out_sections = {name: builders[name](reader) for name in SECTIONS if name in wanted}
     answer = route_to_api(reader)
     return {"sections": out_sections, "route_to_api": answer, "missing": reader.missing_list()}
@@ -59,6 +74,13 @@ class _Reader:
         self.bundle = bundle
         self._lines: dict[str, list[tuple[int, str]] | None] = {}
         self.missing: dict[str, str] = {}
+        self.windows = getattr(bundle.info, "layout", None) == "windows"
+
+    def routes(self) -> tuple[str, list[dict] | None]:
+        """This layout's routing-table file and its routes (None when it was not collected)."""
+        path, parse = (WIN_ROUTES, netfiles.parse_route_print) if self.windows else (IPROUTE, netfiles.parse_routes)
+        lines = self.lines(path)
+        return path, None if lines is None else parse(lines)
 
     def lines(self, path: str, *, note_missing: bool = True) -> list[tuple[int, str]] | None:
         if path not in self._lines:
@@ -94,9 +116,10 @@ def _ev(path: str, item: dict) -> dict:
 
 
 def _routes(reader: _Reader) -> dict:
-    read, missing = _files(reader, (IPROUTE, IPRULE))
-    routes = netfiles.parse_routes(reader.lines(IPROUTE) or [])
-    rules = netfiles.parse_rules(reader.lines(IPRULE) or [])
+    path, parsed = reader.routes()
+    read, missing = _files(reader, (path,) if reader.windows else (IPROUTE, IPRULE))
+    routes = parsed or []
+    rules = [] if reader.windows else netfiles.parse_rules(reader.lines(IPRULE) or [])
     main = [r for r in routes if r["table"] == "main"]
     defaults = [r for r in main if r["dst"] == "default"]
     tables: dict[str, int] = {}
@@ -104,11 +127,11 @@ def _routes(reader: _Reader) -> dict:
         tables[r["table"]] = tables.get(r["table"], 0) + 1
     eni_tables = sorted({r["table"] for r in routes if r["dst"] == "default" and r["table"] not in ("main", "local")})
     notes = []
-    if reader.lines(IPROUTE) is not None:
+    if parsed is not None:
         if not any(r["type"] == "unicast" for r in defaults):
             notes.append("no default route in the main table: the node can reach only directly listed prefixes")
         if not routes:
-            notes.append("iproute.txt is empty")
+            notes.append(f"{path.rsplit('/', 1)[-1]} holds no route")
     return {
         "default_routes": [_route_view(r) for r in defaults],
         "main_table": [_route_view(r) for r in main],
@@ -117,7 +140,7 @@ def _routes(reader: _Reader) -> dict:
         "rules": [{"priority": r["priority"], "selector": r["selector"], "table": r["table"], "line": r["line"]}
                   for r in rules],
         "notes": notes,
-        "evidence": [_ev(IPROUTE, r) for r in defaults],
+        "evidence": [_ev(path, r) for r in defaults],
         "files": read,
         "missing": missing,
     }
@@ -129,12 +152,15 @@ def _route_view(r: dict) -> dict:
 
 
 def _dns(reader: _Reader) -> dict:
-    read, missing = _files(reader, (RESOLV,))
-    conf = netfiles.parse_resolv_conf(reader.lines(RESOLV) or [])
+    path, parse = (WIN_IPCONFIG, netfiles.parse_ipconfig_dns) if reader.windows else (RESOLV, netfiles.parse_resolv_conf)
+    read, missing = _files(reader, (path,))
+    conf = parse(reader.lines(path) or [])
     notes = []
-    if reader.lines(RESOLV) is not None:
+    if reader.lines(path) is not None:
         kinds = {ns["kind"] for ns in conf["nameservers"]}
-        if not conf["nameservers"]:
+        if not conf["nameservers"] and reader.windows:
+            notes.append("ip.txt (ipconfig /all) shows no 'DNS Servers' line: the adapters' DNS servers are unknown")
+        elif not conf["nameservers"]:
             notes.append("resolv.conf lists no nameserver: name resolution falls back to localhost and fails")
         elif "custom" in kinds:
             notes.append("custom DNS server(s) (not the VPC resolver): they must resolve the EKS endpoint, "
@@ -147,7 +173,7 @@ def _dns(reader: _Reader) -> dict:
         "domain": conf["domain"],
         "options": conf["options"],
         "notes": notes,
-        "evidence": [{"path": RESOLV, **e} for e in conf["evidence"]],
+        "evidence": [{"path": path, **e} for e in conf["evidence"]],
         "files": read,
         "missing": missing,
     }
@@ -212,9 +238,9 @@ def _curl(reader: _Reader) -> dict:
 
 def api_endpoint(reader: _Reader) -> dict | None:
     """{url, host, path, line} of the API server endpoint, from kubeconfig, nodeadm/bootstrap logs or curl."""
-    lines = reader.lines(KUBECONFIG, note_missing=False)
+    path = WIN_KUBECONFIG if reader.windows else KUBECONFIG
+    lines = reader.lines(path, note_missing=False)
     found = netfiles.find_server_in_kubeconfig(lines) if lines else None
-    path = KUBECONFIG
     if not found:
         for candidate in ENDPOINT_LOGS:
             lines = reader.lines(candidate, note_missing=False)
@@ -238,23 +264,22 @@ def route_to_api(reader: _Reader) -> dict:
     ip, ip_evidence = _endpoint_ip(reader, endpoint)
     result = {"answer": "unknown", "why": "", "endpoint": endpoint["url"] if endpoint else None, "ip": ip,
               "evidence": []}
-    route_lines = reader.lines(IPROUTE)
-    if route_lines is None:
-        result["why"] = f"{IPROUTE} was not collected, so the node's routes are unknown"
+    path, routes = reader.routes()
+    if routes is None:
+        result["why"] = f"{path} was not collected, so the node's routes are unknown"
         return result
-    routes = netfiles.parse_routes(route_lines)
     if not routes:
-        result["why"] = f"{IPROUTE} is empty, so the node's routes are unknown"
+        result["why"] = f"{path} holds no route, so the node's routes are unknown"
         return result
     if ip:
         best = netfiles.best_route(routes, ip)
-        result["evidence"] = ip_evidence + ([_ev(IPROUTE, best)] if best else [])
+        result["evidence"] = ip_evidence + ([_ev(path, best)] if best else [])
         if best is None:
             result.update(answer="no", why=f"no route in the main table covers the API endpoint IP {ip} "
                                            "and there is no default route")
         elif best["type"] in _BAD_ROUTE_TYPES:
             result.update(answer="no", why=f"the route covering {ip} is '{best['type']}' "
-                                           f"({IPROUTE}:{best['line']}): traffic to the endpoint is dropped")
+                                           f"({path}:{best['line']}): traffic to the endpoint is dropped")
         else:
             how = "the default route" if best["dst"] == "default" else f"route {best['dst']}"
             via = f" via {best['via']}" if best.get("via") else ""
@@ -265,12 +290,12 @@ def route_to_api(reader: _Reader) -> dict:
     if defaults:
         d = defaults[0]
         via = f" via {d['via']}" if d.get("via") else ""
-        result["evidence"] = [_ev(IPROUTE, d)]
+        result["evidence"] = [_ev(path, d)]
         result.update(answer="yes", why=f"the main table has a default route{via} dev {d.get('dev', '?')}; "
                                         "the endpoint IP itself is not in the bundle")
         return result
     covered = sorted({r["dst"] for r in routes if r["table"] == "main" and r["type"] == "unicast"})
-    result["evidence"] = [_ev(IPROUTE, r) for r in routes if r["table"] == "main"][:10]
+    result["evidence"] = [_ev(path, r) for r in routes if r["table"] == "main"][:10]
     result.update(answer="no", why="no default route in the main table; the endpoint IP is not in the bundle, "
                                    f"and only {', '.join(covered) or 'no'} prefixes are routed, so the "
                                    "endpoint is reachable only if it resolves inside one of them")

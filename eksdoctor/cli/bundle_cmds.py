@@ -290,6 +290,8 @@ def _network_text(con, res: dict) -> None:
 
 
 def _section_lines(name: str, sec: dict) -> list[str]:
+    if sec.get("applicable") is False:  # e.g. iptables on a Windows node: its note says why
+        return []
     if name == "routes":
         out = [f"default via {r.get('via') or '-'} dev {r.get('dev') or '-'}  (line {r['line']})"
                for r in sec["default_routes"]]

@@ -91,3 +91,22 @@ def test_endpoint_sources():
     assert netfiles.find_endpoint_in_log(bootstrap)[0] == "https://X.gr7.eu-west-1.eks.amazonaws.com"
     assert netfiles.host_of("https://10.1.2.3:443/livez") == "10.1.2.3"
     assert netfiles.host_of("https://[fd00::1]:443") == "fd00::1"
+
+
+def test_windows_route_print_active_ipv4_routes_only():
+    routes = netfiles.parse_route_print(numbered(D.WIN_ROUTE_PRINT))
+    assert [r["dst"] for r in routes] == ["default", "10.0.2.0/24", "10.0.2.57/32", "127.0.0.0/8",
+                                          "169.254.169.254/32"]  # not the persistent or IPv6 ones
+    default = routes[0]
+    assert (default["via"], default["dev"], default["metric"], default["line"]) == ("10.0.2.1", "10.0.2.57", 15, 12)
+    assert "via" not in routes[1]  # On-link
+    assert netfiles.best_route(routes, "10.0.2.200")["dst"] == "10.0.2.0/24"
+    assert netfiles.best_route(routes, "52.10.1.1")["dst"] == "default"
+    assert netfiles.best_route(netfiles.parse_route_print(numbered(D.WIN_ROUTE_PRINT_NO_DEFAULT)), "52.10.1.1") is None
+
+
+def test_windows_ipconfig_dns_servers_and_suffixes():
+    conf = netfiles.parse_ipconfig_dns(numbered(D.WIN_IPCONFIG))
+    assert [(n["ip"], n["kind"]) for n in conf["nameservers"]] == [("10.0.0.2", "amazon"), ("192.168.50.10", "custom")]
+    assert conf["search"] == ["us-east-1.ec2-utilities.amazonaws.com", "ec2.internal"]
+    assert netfiles.parse_ipconfig_dns(numbered("Windows IP Configuration\n"))["nameservers"] == []

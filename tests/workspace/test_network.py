@@ -71,3 +71,45 @@ def test_missing_routes_means_unknown(tmp_path, workspace):
 def test_unknown_section_is_input_error(bundle_dir, workspace):
     with pytest.raises(InputError, match="unknown network section"):
         api.network(str(bundle_dir), sections=["routes", "firewall"])
+
+
+def _windows_zip(path, files: dict[str, str]):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:  # Compress-Archive writes backslashes
+        zf.writestr("system\\sysinfo", "OS Name:                   Microsoft Windows Server 2022 Datacenter\r\n")
+        for name, text in files.items():
+            zf.writestr(name.replace("/", "\\"), text.replace("\n", "\r\n"))
+    return path
+
+
+KUBECONFIG_WIN = ("apiVersion: v1\nclusters:\n- cluster:\n"
+                  "    server: https://0F1E2D3C4B5A69788796A5B4C3D2E1F0.gr7.us-east-1.eks.amazonaws.com\n")
+
+
+def test_windows_bundle_routes_dns_and_answer(tmp_path, workspace):
+    src = _windows_zip(tmp_path / "eks_i-05341975b0817e577_20250818T1934301442Z.zip", {
+        "system/network/routes.txt": D.WIN_ROUTE_PRINT, "system/network/ip.txt": D.WIN_IPCONFIG,
+        "system/kubelet/kubeconfig": KUBECONFIG_WIN})
+    res = api.network(str(src), sections=["routes", "dns", "eni", "iptables", "curl"])
+    s = res["sections"]
+    assert [(r["via"], r["dev"]) for r in s["routes"]["default_routes"]] == [("10.0.2.1", "10.0.2.57")]
+    assert [n["ip"] for n in s["dns"]["nameservers"]] == ["10.0.0.2", "192.168.50.10"]
+    assert any("custom DNS" in n for n in s["dns"]["notes"])
+    for name in ("eni", "iptables", "curl"):  # nothing the Windows collector gathers: said, not "missing"
+        assert s[name]["applicable"] is False and s[name]["notes"]
+    assert res["missing"] == []
+    answer = res["route_to_api"]
+    assert answer["answer"] == "yes" and answer["endpoint"].endswith(".eks.amazonaws.com")
+    assert answer["evidence"][0]["path"] == "system/network/routes.txt"
+
+
+def test_windows_bundle_without_default_route_or_routes(tmp_path, workspace):
+    name = "eks_i-05341975b0817e577_20250818T1934301442Z.zip"
+    (tmp_path / "nodefault").mkdir()
+    src = _windows_zip(tmp_path / "nodefault" / name, {"system/network/routes.txt": D.WIN_ROUTE_PRINT_NO_DEFAULT})
+    assert api.network(str(src), sections=["routes"])["route_to_api"]["answer"] == "no"
+    bare = _windows_zip(tmp_path / name, {})
+    res = api.network(str(bare), sections=["routes", "dns"])
+    assert res["route_to_api"]["answer"] == "unknown"
+    assert {m["path"] for m in res["missing"]} == {"system/network/routes.txt", "system/network/ip.txt"}

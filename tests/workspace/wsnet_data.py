@@ -176,3 +176,67 @@ NODEADM_CONFIG_LOG = (
     '"certificateAuthority":"LS0tLS1CRUdJTg==","cidr":"172.20.0.0/16"},"kubelet":{"config":{"clusterDNS":'
     '["172.20.0.10"]}}}}}\n'
 )
+
+# Windows collector: `route print` (system/network/routes.txt), as Windows Server 2022 prints it.
+WIN_ROUTE_PRINT = """\
+===========================================================================
+Interface List
+  6...0e 5b 9a 41 c2 7d ......Amazon Elastic Network Adapter
+  1...........................Software Loopback Interface 1
+ 18...00 15 5d 8a 3f 01 ......Hyper-V Virtual Ethernet Adapter
+===========================================================================
+
+IPv4 Route Table
+===========================================================================
+Active Routes:
+Network Destination        Netmask          Gateway       Interface  Metric
+          0.0.0.0          0.0.0.0         10.0.2.1      10.0.2.57     15
+         10.0.2.0    255.255.255.0         On-link         10.0.2.57    271
+        10.0.2.57  255.255.255.255         On-link         10.0.2.57    271
+        127.0.0.0        255.0.0.0         On-link         127.0.0.1    331
+  169.254.169.254  255.255.255.255         10.0.2.1      10.0.2.57     30
+===========================================================================
+Persistent Routes:
+  Network Address          Netmask  Gateway Address  Metric
+  169.254.169.254  255.255.255.255         10.0.2.1      15
+===========================================================================
+
+IPv6 Route Table
+===========================================================================
+Active Routes:
+ If Metric Network Destination      Gateway
+  1    331 ::1/128                  On-link
+===========================================================================
+"""
+
+WIN_ROUTE_PRINT_NO_DEFAULT = WIN_ROUTE_PRINT.replace(
+    "          0.0.0.0          0.0.0.0         10.0.2.1      10.0.2.57     15\n", "")
+
+# `ipconfig /all` (system/network/ip.txt): two adapters, the second with a continuation DNS line.
+WIN_IPCONFIG = """\
+
+Windows IP Configuration
+
+   Host Name . . . . . . . . . . . . : EC2AMAZ-3K61HYM
+   Primary Dns Suffix  . . . . . . . :
+   Node Type . . . . . . . . . . . . : Hybrid
+   IP Routing Enabled. . . . . . . . : No
+   DNS Suffix Search List. . . . . . : us-east-1.ec2-utilities.amazonaws.com
+                                       ec2.internal
+
+Ethernet adapter Ethernet 3:
+
+   Connection-specific DNS Suffix  . : ec2.internal
+   Description . . . . . . . . . . . : Amazon Elastic Network Adapter
+   IPv4 Address. . . . . . . . . . . : 10.0.2.57(Preferred)
+   Default Gateway . . . . . . . . . : 10.0.2.1
+   DNS Servers . . . . . . . . . . . : 10.0.0.2
+   NetBIOS over Tcpip. . . . . . . . : Enabled
+
+Ethernet adapter vEthernet (nat):
+
+   Connection-specific DNS Suffix  . :
+   IPv4 Address. . . . . . . . . . . : 172.30.0.1(Preferred)
+   DNS Servers . . . . . . . . . . . : 10.0.0.2
+                                       192.168.50.10
+"""
