@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from eksdoctor import netfiles
 from eksdoctor.models import Evidence
 from eksdoctor.scanner import ScanResult
 from eksdoctor.signals import Probe
@@ -376,12 +377,8 @@ def _network_files(bundle, f: BundleFacts) -> None:
         f.set("default_route", bool(main_default))
         if main_default:
             f.set("default_gateway", main_default.group(1))
-    win_routes = bundle.read_text("system/network/routes.txt", max_bytes=1 << 20)  # Windows `route print`
-    if routes is None and win_routes is not None and "Network Destination" in win_routes:
-        default = re.search(r"^\s*0\.0\.0\.0\s+0\.0\.0\.0\s+(\d+\.\d+\.\d+\.\d+)\s", win_routes, re.M)
-        f.set("default_route", bool(default))
-        if default:
-            f.set("default_gateway", default.group(1))
+    if getattr(bundle.info, "layout", None) == "windows":
+        _windows_network_files(bundle, f)
     resolv = bundle.read_text("networking/resolv.conf", max_bytes=64 << 10)
     if resolv is not None:
         servers = re.findall(r"^\s*nameserver\s+(\S+)", resolv, re.M)
@@ -395,6 +392,21 @@ def _network_files(bundle, f: BundleFacts) -> None:
     f.set("cni_config_present", cni or (False if getattr(bundle.info, "layout", "linux") == "linux" else None))
     if bundle.exists("ipamd/enis.json"):
         f.set("ipamd_listening", (bundle.size("ipamd/enis.json") or 0) > 0)
+
+
+def _windows_network_files(bundle, f: BundleFacts) -> None:
+    """The Windows collector's `route print` and `ipconfig /all` (bundle-format.md 1.4)."""
+    routes = bundle.read_text("system/network/routes.txt", max_bytes=1 << 20)
+    if routes is not None and "Active Routes:" in routes:  # a cut or odd file proves nothing either way
+        defaults = [r for r in netfiles.parse_route_print(enumerate(routes.splitlines(), 1)) if r["dst"] == "default"]
+        f.set("default_route", bool(defaults))
+        if defaults and defaults[0].get("via"):
+            f.set("default_gateway", defaults[0]["via"])
+    ipconfig = bundle.read_text("system/network/ip.txt", max_bytes=1 << 20)
+    if ipconfig is not None:
+        servers = netfiles.parse_ipconfig_dns(enumerate(ipconfig.splitlines(), 1))["nameservers"]
+        if servers:
+            f.set("nameservers", ",".join(n["ip"] for n in servers))
 
 
 def _missing(bundle, f: BundleFacts) -> None:

@@ -128,10 +128,10 @@ def _routes(reader: _Reader) -> dict:
     eni_tables = sorted({r["table"] for r in routes if r["dst"] == "default" and r["table"] not in ("main", "local")})
     notes = []
     if parsed is not None:
-        if not any(r["type"] == "unicast" for r in defaults):
-            notes.append("no default route in the main table: the node can reach only directly listed prefixes")
         if not routes:
             notes.append(f"{path.rsplit('/', 1)[-1]} holds no route")
+        elif not any(r["type"] == "unicast" for r in defaults):
+            notes.append("no default route in the main table: the node can reach only directly listed prefixes")
     return {
         "default_routes": [_route_view(r) for r in defaults],
         "main_table": [_route_view(r) for r in main],

@@ -34,6 +34,17 @@ KUBECONFIG = "\r\n".join([
 ]) + "\r\n"
 
 
+ROUTE_PRINT = "\r\n".join([
+    "IPv4 Route Table",
+    "===========================================================================",
+    "Active Routes:",
+    "Network Destination        Netmask          Gateway       Interface  Metric",
+    "          0.0.0.0          0.0.0.0        10.20.0.1     10.20.3.44     15",
+    "        10.20.0.0      255.255.0.0         On-link      10.20.3.44    271",
+    "===========================================================================",
+]) + "\r\n"
+
+
 @pytest.fixture
 def windows_bundle(tmp_path, monkeypatch):
     monkeypatch.setenv("EKSDOCTOR_HOME", str(tmp_path / "ws"))
@@ -43,8 +54,7 @@ def windows_bundle(tmp_path, monkeypatch):
         zf.writestr("system\\services", "Status   Name               DisplayName\r\nRunning  kubelet            kubelet\r\n")
         zf.writestr("system\\kubelet\\kubelet-service.csv", KUBELET_CSV)
         zf.writestr("system\\kubelet\\kubeconfig", KUBECONFIG)
-        zf.writestr("system\\network\\routes.txt", "Network Destination        Netmask          Gateway\r\n"
-                                                   "          0.0.0.0          0.0.0.0      10.20.0.1\r\n")
+        zf.writestr("system\\network\\routes.txt", ROUTE_PRINT)
     return path
 
 
