@@ -245,16 +245,31 @@ def _root_cause(root, confidence, ordered, findings, ids, analysis: Analysis, co
             confidence = "medium" if confidence == "high" else confidence
             next_steps.append("Only pasted lines were analysed: collect the node's full bundle "
                               "(eksdoctor collect <instance-id> --bucket <bucket>) to confirm.")
+        if analysis.bundle_info.get("partial"):
+            # a cause logged in the unread part could outrank this one
+            confidence = "medium" if confidence == "high" else confidence
+            next_steps.append(_partial_step(analysis))
         return {"category": root.rule["category"], "domain": root.rule["domain"], "detail": finding["detail"],
                 "confidence": confidence, "finding": finding["id"],
                 "summary": f"{root.rule['category']} — {finding['detail']}", "next_steps": next_steps}
     registered = facts.get("node_registered")
     if registered is True:
         detail = f"the node registered with the API server{_at(facts.get('registered_at'))}; no join failure evidence"
+        partial = bool(analysis.bundle_info.get("partial"))
         return {"category": "none", "domain": None, "detail": detail,
-                "confidence": "high" if not findings else "medium", "finding": None,
-                "summary": f"none — {detail}", "next_steps": []}
+                "confidence": "high" if not findings and not partial else "medium", "finding": None,
+                "summary": f"none — {detail}", "next_steps": [_partial_step(analysis)] if partial else []}
     return _unknown(analysis, findings, context)
+
+
+def _partial_step(analysis: Analysis) -> str:
+    reason = analysis.bundle_info.get("partial_reason") or "some members could not be read"
+    return (f"The bundle is partial ({reason}): what the unread part logged is unknown; re-collect it "
+            "(eksdoctor collect <instance-id> --bucket <bucket>) to confirm.")
+
+
+# Where each collector keeps kubelet's log: without it, whether the node tried to register is unknown.
+_KUBELET_LOGS = ("kubelet/kubelet.log", "system/kubelet/kubelet-service.csv", "journalctl.log")
 
 
 def _at(ts) -> str:
@@ -265,8 +280,8 @@ def _unknown(analysis: Analysis, findings, context) -> dict:
     facts = analysis.facts.values
     steps = []
     missing = {m["path"] for m in analysis.facts.missing}
-    if "kubelet/kubelet.log" in missing:
-        detail = "the kubelet journal was not collected, so whether the node tried to register is unknown"
+    if missing & set(_KUBELET_LOGS):
+        detail = "the kubelet log was not collected, so whether the node tried to register is unknown"
         steps.append("Re-collect the bundle with the EKS log collector (eksdoctor collect <instance-id> --bucket <bucket>).")
     elif facts.get("node_registered") is False:
         detail = "the node never registered and no rule matched the errors it logged"
@@ -277,6 +292,8 @@ def _unknown(analysis: Analysis, findings, context) -> dict:
                          f"eksdoctor timeline TARGET --pivot '{s.name.replace('_', '.')}'")
     else:
         detail = "no evidence of a join attempt or of a failure in the collected files"
+    if analysis.bundle_info.get("partial"):
+        steps.append(_partial_step(analysis))
     if context is None:
         steps.append("Run with --aws (or --context FILE): security groups, NACLs, routes, DHCP and IAM mappings are not in the bundle.")
     steps.append("eksdoctor search TARGET 'Unauthorized|TLS handshake timeout|connection refused|no such host|error' to read the raw errors.")

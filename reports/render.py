@@ -65,6 +65,9 @@ def render_text(d: dict) -> str:
            f"            confidence {rc['confidence']} · {b.get('instance_id') or b['name']} · "
            f"{d['facts'].get('ami_family') or 'unknown AMI'}"
            + (" · PARTIAL bundle" if b.get("partial") else "")]
+    if b.get("partial"):  # what was lost bounds what the diagnosis can claim
+        out.append(f"PARTIAL     {b.get('partial_reason') or 'some members could not be read'}: "
+                   "evidence in the unread part is unknown")
     for esc in d["escalations"]:
         out.append(f"ESCALATE    {esc}")
     for f in d["findings"]:

@@ -95,3 +95,21 @@ def test_rules_listing_and_explain():
     out = run("rules", "--domain", "dns")
     assert out.exit_code == 0 and "DNS-001" in out.stdout and "IAM-001" not in out.stdout
     assert '"$not"' in run("rules", "--explain", "DNS-004").stdout or "$not" in run("rules", "--explain", "DNS-004").stdout
+
+
+@pytest.mark.parametrize("scenario", ["al2-unauthorized", "al2-healthy"])
+def test_partial_bundle_never_gives_high_confidence(scenario, tmp_path):
+    from eksdoctor import api
+    from eksdoctor.sample_bundles import generate
+
+    full = generate(scenario, tmp_path / "full").path
+    cut = tmp_path / full.name
+    data = full.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.9)])  # an upload cut short: the end of the tarball is lost
+    d = api.diagnose(str(cut))
+    assert d["bundle"]["partial"] is True
+    rc = d["root_cause"]
+    assert rc["confidence"] != "high"
+    assert any(step.startswith("The bundle is partial (") for step in rc["next_steps"])
+    text = run("diagnose", cut).stdout
+    assert "PARTIAL     " in text  # the reason, on the second screen line
