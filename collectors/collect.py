@@ -74,6 +74,20 @@ def collect(instance_id: str, bucket: str, *, prefix: str = "", method: str = "r
     return result
 
 
+def import_from_s3(uri: str, *, workspace=None, progress=None, region: str | None = None,
+                   profile: str | None = None, gateway: AwsGateway | None = None) -> dict:
+    """`import s3://BUCKET/KEY`: download (verified) into the workspace and import. The import record,
+    plus "download" {size, sha256, verified} and "source" (the URI)."""
+    bucket, _, key = uri[len("s3://"):].partition("/")
+    if not bucket or not key or key.endswith("/"):
+        raise InputError(f"bad S3 object {uri!r}", hint="give s3://BUCKET/KEY of one bundle tarball "
+                                                        "(for a whole prefix use `eksdoctor batch s3://BUCKET/PREFIX/`)")
+    gw = gateway or AwsGateway(make_session(region, profile))
+    on_bytes = (lambda done, total: progress("download", done, total)) if progress else None
+    fetched = fetch_and_import(gw, {"bucket": bucket, "key": key}, workspace, on_bytes)
+    return {**fetched["import"], "source": uri, "download": fetched["download"]}
+
+
 def fetch_and_import(gw: AwsGateway, located: dict, workspace, progress) -> dict:
     """Download the located tarball into the workspace's scratch space and import it."""
     from eksdoctor import api

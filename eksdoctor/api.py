@@ -19,8 +19,16 @@ from typing import Any
 # --- bundles and the workspace (eksdoctor.workspace, eksdoctor.search, eksdoctor.timeline, eksdoctor.network)
 
 
-def import_bundle(path: str | Path, *, workspace: str | Path | None = None, progress: Callable | None = None) -> dict:
-    """Store a bundle in the workspace keyed by instance id and index its lines. Returns the record."""
+def import_bundle(path: str | Path, *, workspace: str | Path | None = None, progress: Callable | None = None,
+                  region: str | None = None, profile: str | None = None) -> dict:
+    """Store a bundle in the workspace keyed by instance id and index its lines. Returns the record.
+
+    `path` may be s3://BUCKET/KEY (a bundle a customer or the collector uploaded): it is downloaded
+    with size/checksum verification first (credentials from the normal chain, `region`/`profile`)."""
+    if str(path).startswith("s3://"):
+        from eksdoctor.collectors.collect import import_from_s3
+
+        return import_from_s3(str(path), workspace=workspace, progress=progress, region=region, profile=profile)
     from eksdoctor.importer import import_bundle as _import_bundle
 
     return _import_bundle(path, workspace=workspace, progress=progress)

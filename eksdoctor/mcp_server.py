@@ -138,8 +138,8 @@ def build_server(*, workspace: str | Path | None = None, bucket: str | None = No
 
     @server.tool(annotations=_WRITES_WORKSPACE)
     def import_bundle(path: Annotated[str, Field(description=(
-            "Path on the server of an EKS log collector tarball (eks_i-..._<date>.tar.gz) "
-            "or of an extracted bundle directory."))]) -> CallToolResult:
+            "Path on the server of an EKS log collector tarball (eks_i-..._<date>.tar.gz), "
+            "of an extracted bundle directory, or s3://BUCKET/KEY of an uploaded tarball."))]) -> CallToolResult:
         """Import a node log bundle into the workspace and index its lines. Use this first when you have
         a tarball; afterwards pass the returned instanceId to every other tool (searches use the index).
         Importing the same file again is a no-op. Returns the record: key (= instanceId), status

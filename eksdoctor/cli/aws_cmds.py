@@ -11,12 +11,8 @@ import click
 from eksdoctor import api
 from eksdoctor.cli import main
 
-from .common import emit, format_option, workspace_option
+from .common import emit, format_option, profile_option, region_option, workspace_option
 
-region_option = click.option("--region", default=None, envvar="AWS_REGION",
-                             help="AWS region [env AWS_REGION; default: your profile's region].")
-profile_option = click.option("--profile", default=None, help="AWS named profile (default: the normal credential "
-                              "chain: env, AWS_PROFILE, SSO, instance role).")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 
 

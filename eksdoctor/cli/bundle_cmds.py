@@ -11,7 +11,7 @@ import click
 from eksdoctor import api
 from eksdoctor.cli import main
 
-from .common import emit, format_option, target_argument, workspace_option
+from .common import emit, format_option, profile_option, region_option, target_argument, workspace_option
 
 # --- rendering helpers ------------------------------------------------------------------------
 
@@ -60,9 +60,13 @@ def _hms(iso: str | None) -> str:
 @main.command("import")
 @click.argument("bundles", nargs=-1, required=True, metavar="BUNDLE...")
 @workspace_option
+@region_option
+@profile_option
 @format_option("text", "json")
-def import_cmd(bundles: tuple[str, ...], workspace: str | None, fmt: str) -> None:
-    """Import bundle tarballs (or extracted directories) into the workspace and index their lines.
+def import_cmd(bundles: tuple[str, ...], workspace: str | None, region: str | None, profile: str | None,
+               fmt: str) -> None:
+    """Import bundle tarballs (or extracted directories, or s3://BUCKET/KEY objects) into the
+    workspace and index their lines.
 
     Each bundle is stored once under its instance id (taken from the file name or
     system/instance-id.txt). Importing the same file again does nothing; a different bundle
@@ -73,12 +77,13 @@ def import_cmd(bundles: tuple[str, ...], workspace: str | None, fmt: str) -> Non
     Examples:
       eksdoctor import eks_i-0abc123def4567890_2024-06-06_1940-UTC_0.7.8.tar.gz
       eksdoctor import ~/Downloads/eks_*.tar.gz
+      eksdoctor import s3://support-uploads/case-1234/eks_i-0abc123def4567890_2024-06-06_1940-UTC_0.7.8.tar.gz
       eksdoctor search i-0abc123def4567890 'Unauthorized'
     """
     records = []
     for path in bundles:
         with _ImportProgress(path) as progress:
-            rec = api.import_bundle(path, workspace=workspace, progress=progress)
+            rec = api.import_bundle(path, workspace=workspace, progress=progress, region=region, profile=profile)
         records.append(rec)
         if fmt == "text":
             verb = {"unchanged": "already imported", "replaced": "imported (replaced)"}.get(rec["status"], "imported")

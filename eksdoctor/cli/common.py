@@ -23,6 +23,12 @@ workspace_option = click.option(
 )
 
 
+region_option = click.option("--region", default=None, envvar="AWS_REGION",
+                             help="AWS region [env AWS_REGION; default: your profile's region].")
+profile_option = click.option("--profile", default=None, help="AWS named profile (default: the normal credential "
+                              "chain: env, AWS_PROFILE, SSO, instance role).")
+
+
 def format_option(*choices: str, default: str = "text"):
     return click.option(
         "--format",
