@@ -198,7 +198,26 @@ class LineIndex:
     def candidates(self, req: Requirement, *, file_ids: list[int] | None = None, since: float | None = None,
                    until: float | None = None, stamped_only: bool = False) -> Iterator[tuple]:
         """Rows (id, file_id, lineno, ts, source, level, raw) that may match, in (path, lineno) order."""
-        where, args = [], []
+        where, args = self._filters(req, file_ids, since, until, stamped_only)
+        sql = "SELECT id, file_id, lineno, ts, source, level, raw FROM lines"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        cur = self.con.execute(sql + " ORDER BY id", args)
+        while batch := cur.fetchmany(5000):
+            yield from batch
+
+    def count_containing(self, req: Requirement, literals: list[str], *, file_ids: list[int] | None = None,
+                         since: float | None = None, until: float | None = None, stamped_only: bool = False) -> int:
+        """How many candidate lines contain one of `literals` (case-sensitive), counted inside SQLite:
+        for a pattern that is only literals this is its exact match count, without a row reaching Python."""
+        where, args = self._filters(req, file_ids, since, until, stamped_only)
+        where.append("(" + " OR ".join("instr(raw, ?) > 0" for _ in literals) + ")")
+        args.extend(literals)
+        return self.con.execute("SELECT count(*) FROM lines WHERE " + " AND ".join(where), args).fetchone()[0]
+
+    def _filters(self, req: Requirement, file_ids, since, until, stamped_only) -> tuple[list[str], list]:
+        where: list[str] = []
+        args: list = []
         query = fts_query(req, self.tokenizer)
         if query:
             where.append("id IN (SELECT rowid FROM lines_fts WHERE lines_fts MATCH ?)")
@@ -214,12 +233,7 @@ class LineIndex:
             args.append(until)
         if stamped_only and since is None and until is None:
             where.append("ts IS NOT NULL")
-        sql = "SELECT id, file_id, lineno, ts, source, level, raw FROM lines"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        cur = self.con.execute(sql + " ORDER BY id", args)
-        while batch := cur.fetchmany(5000):
-            yield from batch
+        return where, args
 
     def raw_between(self, file_id: int, first_id: int, last_id: int) -> list[tuple[int, str]]:
         """(id, raw) of one file's rows with ids in [first_id, last_id] (context lines)."""

@@ -26,6 +26,7 @@ from eksdoctor.workspace import open_target, resolve_target
 
 MAX_CONTEXT = 100
 _BLOCK_LINES = 50_000
+_ROWS_PER_BATCH = 5000  # index rows confirmed per regex call
 _RELATIVE = re.compile(r"^-?\s*((?:\d+(?:\.\d+)?\s*[smhd]\s*)+)$", re.IGNORECASE)
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -145,6 +146,9 @@ class _Page:
     def wants_next(self) -> bool:
         return self.offset <= self.total < self.offset + self.size
 
+    def full(self) -> bool:
+        return self.total >= self.offset + self.size
+
     def add(self, match: dict | None) -> None:
         if match is not None:
             self.matches.append(match)
@@ -178,9 +182,13 @@ def _match(path, lineno, ts, level, source, text, before, after) -> dict:
 def _warm(index: LineIndex, user: UserPattern, globs, window, context: int, page: _Page) -> int:
     file_ids = [fid for fid, path in index.files.items() if glob_matches(globs, path)]
     lo, hi = window if window else (None, None)
-    rows = index.candidates(user.requirement, file_ids=file_ids, since=lo, until=hi,
-                            stamped_only=window is not None)
-    for batch in _batched(rows, 5000):
+    filters = {"file_ids": file_ids, "since": lo, "until": hi, "stamped_only": window is not None}
+    rows = index.candidates(user.requirement, **filters)
+    for batch in _batched(rows, _ROWS_PER_BATCH):
+        if user.literal and page.full():
+            # the page is filled and the pattern is plain literals: SQLite counts the rest exactly
+            page.total = index.count_containing(user.requirement, user.cover, **filters)
+            break
         for i in user.matching_lines("\n".join(r[6] for r in batch)):
             rid, fid, lineno, ts, source, level, raw = batch[i]
             if not page.wants_next():

@@ -141,3 +141,23 @@ def test_fast_blocks_equal_bundle_lines(tmp_path, workspace):
             finally:
                 bundle_lines._READ = saved
             assert got == expected, size
+
+
+@pytest.mark.parametrize("pattern, options", [
+    ("Unauthorized", {}),
+    ("Unauthorized|i/o timeout", {}),
+    ("Unauthorized", {"file_glob": "kubelet/*"}),
+    ("Unauthorized", {"since": "2024-06-06T19:33:04Z"}),
+])
+def test_literal_totals_counted_in_sqlite_equal_the_full_count(workspace, tarball, monkeypatch, pattern, options):
+    """Once the page is full, a plain-literal pattern's remaining matches are counted by SQLite
+    (instr) instead of being fetched: the total must be exactly what confirming every row gives."""
+    import eksdoctor.search as search_mod
+
+    api.import_bundle(tarball)
+    full = api.search(IID, pattern, max_results=10_000, **options)
+    monkeypatch.setattr(search_mod, "_ROWS_PER_BATCH", 1)  # the page fills after the first batch
+    paged = api.search(IID, pattern, max_results=1, **options)
+    assert full["total"] >= 2  # so the page (of 1) fills before the last candidate
+    assert paged["total"] == full["total"] and paged["matches"] == full["matches"][:1]
+    assert paged["truncated"] is (full["total"] > 1)
