@@ -237,6 +237,11 @@ def _scan_file(bundle, path, user, window, context, page, year, ref) -> None:
             for m in waiting:
                 m["after"].extend(head[: context - len(m["after"])])
             waiting = [m for m in waiting if len(m["after"]) < context]
+        if window is None and page.full():
+            counted = user.count_matching_lines(block)
+            if counted is not None:  # nothing more to show: only the total is left to count
+                page.total += counted
+                continue
         for i, start, end in user.matching_spans(block):
             if window is None and not page.wants_next():
                 page.add(None)

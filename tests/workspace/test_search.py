@@ -161,3 +161,17 @@ def test_literal_totals_counted_in_sqlite_equal_the_full_count(workspace, tarbal
     assert full["total"] >= 2  # so the page (of 1) fills before the last candidate
     assert paged["total"] == full["total"] and paged["matches"] == full["matches"][:1]
     assert paged["truncated"] is (full["total"] > 1)
+
+
+@pytest.mark.parametrize("pattern", ["Unauthorized", "Unauthorized|i/o timeout", "register"])
+@pytest.mark.parametrize("context", [0, 2])
+def test_cold_literal_totals_counted_per_block_equal_the_full_count(workspace, tarball, monkeypatch, pattern, context):
+    """Once the page is full, a cold search of plain literals counts each later block's matching lines
+    in one pass instead of a span per match: same total, same page, with and without context."""
+    from eksdoctor import bundle_lines
+
+    full = api.search(str(tarball), pattern, max_results=10_000, context=context)
+    monkeypatch.setattr(bundle_lines, "_READ", 50)  # many blocks, so most of the count is per block
+    paged = api.search(str(tarball), pattern, max_results=1, context=context)
+    assert full["total"] >= 2
+    assert paged["total"] == full["total"] and paged["matches"] == full["matches"][:1]
