@@ -153,6 +153,7 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
     files_read: list[str] = []
     last_ts: dict[str, datetime] = {}
     bytes_read = lines_read = 0
+
     def unsaturated(candidates: list[Probe]) -> list[Probe]:
         return [p for p in candidates if p.enough is None or p.name not in hits or hits[p.name].count < p.enough]
 
