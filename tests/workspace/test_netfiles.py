@@ -110,3 +110,27 @@ def test_windows_ipconfig_dns_servers_and_suffixes():
     assert [(n["ip"], n["kind"]) for n in conf["nameservers"]] == [("10.0.0.2", "amazon"), ("192.168.50.10", "custom")]
     assert conf["search"] == ["us-east-1.ec2-utilities.amazonaws.com", "ec2.internal"]
     assert netfiles.parse_ipconfig_dns(numbered("Windows IP Configuration\n"))["nameservers"] == []
+
+
+def test_network_file_parsers_never_raise_on_mangled_input():
+    """Every parser of a networking file takes whatever a customer's bundle holds: cut, spliced or
+    random lines give fewer results, never an exception."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    seeds = [D.IPROUTE_AL2, D.WIN_ROUTE_PRINT, D.WIN_IPCONFIG]
+    mangled = st.builds(lambda seed, i, j, junk: seed[:i] + junk + seed[j:], st.sampled_from(seeds),
+                        st.integers(0, 2000), st.integers(0, 2000), st.text(max_size=40))
+
+    @settings(max_examples=300, deadline=None)
+    @given(text=st.one_of(mangled, st.text(max_size=400)))
+    def check(text):
+        lines = numbered(text)
+        for routes in (netfiles.parse_routes(lines), netfiles.parse_route_print(lines)):
+            for r in routes:
+                netfiles.best_route([r], "10.0.2.9")
+        netfiles.parse_ipconfig_dns(lines)
+        netfiles.parse_resolv_conf(lines)
+        netfiles.parse_iptables_save(lines)
+
+    check()
