@@ -163,9 +163,23 @@ def extract_facts(bundle, scan: ScanResult) -> BundleFacts:
     _bootstrap(scan, f)
     _nodeadm(bundle, scan, f)
     _network_files(bundle, f)
+    _region_from_endpoint(f)
     _missing(bundle, f)
     _timeline(scan, f)
     return f
+
+
+_EKS_ENDPOINT_REGION = re.compile(r"^https?://[^/]+?\.([a-z]{2}(?:-[a-z]+)+-\d)\.eks\.amazonaws\.com(?:\.cn)?(?:[:/]|$)")
+
+
+def _region_from_endpoint(f: BundleFacts) -> None:
+    """An EKS endpoint names its region (https://<id>.gr7.<region>.eks.amazonaws.com): use it when no
+    file of the bundle said which region the node is in."""
+    if f.values.get("region"):
+        return
+    m = _EKS_ENDPOINT_REGION.match(str(f.values.get("api_endpoint") or ""))
+    if m:
+        f.set("region", m.group(1))
 
 
 def _small_files(bundle, f: BundleFacts) -> None:

@@ -1,7 +1,8 @@
-"""Minimal but valid Windows (collector zip) and Bottlerocket (logdog) bundles of healthy nodes.
+"""Minimal but valid Windows (collector zip) and Bottlerocket (logdog) bundles.
 
-They exist so bundle readers and family detection have real layouts to chew on; the node-join rules
-target AL2/AL2023, so their expected category is `none`.
+They exist so bundle readers and family detection have real layouts to chew on: healthy nodes of both
+layouts, and a Windows node whose role is not mapped (kubelet's event log then carries the same klog
+Unauthorized loop as a Linux journal, and the remediation must be the Windows one).
 """
 
 from __future__ import annotations
@@ -32,14 +33,13 @@ def _windows(scenario: Scenario, out_dir: Path, seed: int) -> Path:
     host = f"EC2AMAZ-{''.join(rng.choice('ABCDEFGHJKLMNPQRSTUVWXYZ0123456789') for _ in range(7))}"
     node = f"ip-10-0-2-{rng.randint(10, 250)}.ec2.internal"
     pid = rng.randint(2000, 6000)
-    klog = [(5, "I", "server.go:487", lines.kv("Kubelet version", kubeletVersion="v1.30.4-eks-a737599")),
-            (7, "I", "kubelet_node_status.go:73", lines.kv("Attempting to register node", node=node)),
-            (8, "I", "kubelet_node_status.go:76", lines.kv("Successfully registered node", node=node))]
+    klog = _windows_kubelet(scenario, node)
     rows = ['#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord', '"Message","Id","Level","ProviderName","LogName","ProcessId","MachineName","TimeCreated","LevelDisplayName"']
     for off, lvl, src, msg in klog:
         ts = boot + timedelta(seconds=60 + off)
         text = lines.klog(lvl, ts, pid, src, msg).replace('"', '""')
-        rows.append(f'"{text}","1","4","kubelet","EKS","{pid}","{host}","{ts:%m/%d/%Y %I:%M:%S %p}","Information"')
+        level, name = {"E": ("2", "Error"), "W": ("3", "Warning")}.get(lvl, ("4", "Information"))
+        rows.append(f'"{text}","1","{level}","kubelet","EKS","{pid}","{host}","{ts:%m/%d/%Y %I:%M:%S %p}","{name}"')
     files = {
         "system/sysinfo": f"\r\nHost Name:                 {host}\r\nOS Name:                   Microsoft Windows Server 2022 Datacenter\r\n"
                           f"OS Version:                10.0.20348 N/A Build 20348\r\nSystem Boot Time:          {boot:%m/%d/%Y, %I:%M:%S %p}\r\n",
@@ -56,6 +56,25 @@ def _windows(scenario: Scenario, out_dir: Path, seed: int) -> Path:
     dest = out_dir / f"eks_{iid}_{stamp}.zip"
     tree.write_zip(dest, files, collected)
     return dest
+
+
+def _windows_kubelet(scenario: Scenario, node: str) -> list[tuple[float, str, str, str]]:
+    """(seconds after kubelet start, level, caller, message) of kubelet's event-log rows."""
+    rows = [(5, "I", "server.go:487", lines.kv("Kubelet version", kubeletVersion="v1.30.4-eks-a737599")),
+            (5.2, "W", "feature_gate.go:241", "Setting GA feature gate WindowsHostNetwork=true. It will be removed "
+                                              "in a future release."),
+            (7, "I", "kubelet_node_status.go:73", lines.kv("Attempting to register node", node=node))]
+    if scenario.expected_category != "iam_auth":
+        return rows + [(8, "I", "kubelet_node_status.go:76", lines.kv("Successfully registered node", node=node))]
+    for i in range(80):  # ~10 minutes of the retry loop until the collector ran
+        t = 7.1 + i * 7.5
+        rows += [(t, "E", "kubelet_node_status.go:96", lines.kv("Unable to register node with API server",
+                                                                err="Unauthorized", node=node)),
+                 (t + 0.4, "E", "controller.go:145", lines.kv("Failed to ensure lease exists, will retry",
+                                                              err="Unauthorized", interval="7s")),
+                 (t + 1.1, "E", "kubelet.go:2461", lines.kv("Error getting node", err=f'node "{node}" not found')),
+                 (t + 3.0, "I", "kubelet_node_status.go:73", lines.kv("Attempting to register node", node=node))]
+    return rows
 
 
 def _bottlerocket(scenario: Scenario, out_dir: Path, seed: int) -> Path:

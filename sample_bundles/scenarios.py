@@ -130,6 +130,8 @@ _ROWS = [
     # other layouts
     ("windows-sample", "windows", "none", "Windows collector zip (system\\ layout) of a healthy node", dict(tags=("layout",))),
     ("bottlerocket-sample", "bottlerocket", "none", "Bottlerocket logdog tarball of a healthy node", dict(tags=("layout",))),
+    ("windows-unauthorized", "windows", "iam_auth", "Windows node whose role is not mapped: kubelet's event log loops on Unauthorized",
+     dict(tags=("layout", "iam"))),
 ]
 
 SCENARIOS: dict[str, Scenario] = {
