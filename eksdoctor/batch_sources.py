@@ -45,12 +45,18 @@ def looks_like_bundle_dir(path: Path) -> bool:
 
 
 def sidecar_context(bundle: Path) -> str | None:
-    """`<bundle stem>.aws-context.json` beside a tarball, so many bundles can share a folder."""
+    """`<bundle stem>.aws-context.json` beside a tarball, so many bundles can share a folder; or a plain
+    `aws-context.json` in a folder holding only this one bundle (what `collect` and `sample` write)."""
     name = bundle.name
     for suffix in ARCHIVE_SUFFIXES:
         if name.lower().endswith(suffix):
             candidate = bundle.with_name(name[: -len(suffix)] + ".aws-context.json")
-            return str(candidate) if candidate.is_file() else None
+            if candidate.is_file():
+                return str(candidate)
+            shared = bundle.with_name("aws-context.json")
+            if shared.is_file() and [p for p in bundle.parent.iterdir() if is_archive(p.name)] == [bundle]:
+                return str(shared)
+            return None
     return None
 
 
@@ -60,12 +66,33 @@ def _path_task(path: Path) -> Task:
     return Task("path", str(path), size, sidecar_context(path) if path.is_file() else None)
 
 
+MAX_DIR_DEPTH = 3  # cases/<ticket>/<node>/eks_….tar.gz: deep enough for case folders, not a whole disk
+
+
 def _expand_directory(path: Path) -> list[Task]:
+    """Tarballs and extracted bundles in `path` and its sub-folders (MAX_DIR_DEPTH levels down); an
+    extracted bundle is one task, never searched inside. A folder with none is an error, not 0 nodes."""
     if looks_like_bundle_dir(path):
         return [_path_task(path)]
-    children = sorted(path.iterdir())
-    tasks = [_path_task(c) for c in children if c.is_file() and is_archive(c.name)]
-    tasks += [_path_task(c) for c in children if c.is_dir() and looks_like_bundle_dir(c)]
+    tasks: list[Task] = []
+    folders = [(path, 0)]
+    while folders:
+        folder, depth = folders.pop(0)
+        try:
+            children = sorted(folder.iterdir())
+        except OSError:
+            continue  # an unreadable sub-folder: the others still count
+        tasks += [_path_task(c) for c in children if c.is_file() and is_archive(c.name)]
+        for child in children:
+            if not child.is_dir() or child.name.startswith("."):
+                continue
+            if looks_like_bundle_dir(child):
+                tasks.append(_path_task(child))
+            elif depth + 1 <= MAX_DIR_DEPTH:
+                folders.append((child, depth + 1))
+    if not tasks:
+        raise InputError(f"no bundle found in {path} (searched {MAX_DIR_DEPTH} folder levels down)",
+                         hint="a bundle is an eks_<instance-id>_….tar.gz / .zip, or an extracted bundle folder")
     return tasks
 
 

@@ -43,11 +43,13 @@ def batch(sources, jobs, scheduler, outs, resume, retry_failed, timeout, context
           profile, cluster, max_tasks_per_child, fmt, quiet, workspace):
     """Diagnose many nodes at once and group them by root cause.
 
-    A SOURCE is a bundle tarball, a folder of tarballs / extracted bundles, a glob
-    (quote it), an S3 prefix s3://BUCKET/PREFIX/ (each object is downloaded then
-    diagnosed), or a text file of instance ids (one per line, # comments) that are
-    collected through SSM first (needs --bucket); if collection fails the node is
-    still diagnosed from AWS context when possible.
+    A SOURCE is a bundle tarball, a folder of tarballs / extracted bundles (searched
+    3 sub-folder levels down, e.g. cases/<ticket>/<node>/), a glob (quote it), an S3
+    prefix s3://BUCKET/PREFIX/ (each object is downloaded then diagnosed), or a text
+    file of instance ids (one per line, # comments) that are collected through SSM
+    first (needs --bucket); if collection fails the node is still diagnosed from AWS
+    context when possible. AWS context for a bundle: --context, else
+    <bundle>.aws-context.json beside it, else an aws-context.json alone with it in its folder.
 
     Every result is committed to SQLite as it finishes: an interrupted batch continues
     with --resume. A bundle that is corrupt, crashes its worker or exceeds --timeout is

@@ -25,6 +25,35 @@ def test_folder_expands_to_archives_and_extracted_bundles_but_not_other_files(tm
     assert expand_sources([str(extracted)])[0].source == str(extracted)  # an extracted bundle itself
 
 
+def test_case_folders_are_searched_a_few_levels_down_with_their_shared_context(tmp_path):
+    cases = tmp_path / "cases"
+    node = cases / "T-1001" / "node-a"  # cases/<ticket>/<node>/: what `eksdoctor sample --all` and support cases look like
+    node.mkdir(parents=True)
+    (node / "eks_i-0123456789abcdef0_2024-06-06_1940-UTC_0.7.8.tar.gz").write_bytes(b"x")
+    (node / "aws-context.json").write_text("{}")
+    two = cases / "T-1002"
+    two.mkdir()
+    for name in ("a.tar.gz", "b.tar.gz"):
+        (two / name).write_bytes(b"x")
+    (two / "aws-context.json").write_text("{}")  # two bundles: whose context it is cannot be told
+    too_deep = cases / "1" / "2" / "3" / "4"
+    too_deep.mkdir(parents=True)
+    (too_deep / "deep.tar.gz").write_bytes(b"x")
+    (cases / ".cache").mkdir()
+    (cases / ".cache" / "hidden.tar.gz").write_bytes(b"x")
+    tasks = {t.source.rsplit("/", 1)[-1]: t for t in expand_sources([str(cases)])}
+    assert sorted(tasks) == ["a.tar.gz", "b.tar.gz", "eks_i-0123456789abcdef0_2024-06-06_1940-UTC_0.7.8.tar.gz"]
+    assert tasks["eks_i-0123456789abcdef0_2024-06-06_1940-UTC_0.7.8.tar.gz"].context == str(node / "aws-context.json")
+    assert tasks["a.tar.gz"].context is None and tasks["b.tar.gz"].context is None
+
+
+def test_folder_without_any_bundle_is_an_error_not_zero_nodes(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(InputError, match="no bundle found in"):
+        expand_sources([str(tmp_path)])
+
+
 def test_glob_and_duplicates(tmp_path):
     for name in ("x1.tgz", "x2.tgz", "y.tgz"):
         (tmp_path / name).write_bytes(b"1")
