@@ -8,6 +8,7 @@ hits (the first and the last ones) plus exact counts and first/last timestamps.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -188,7 +189,27 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
             last = _last_timestamp(data, base, parse)
             if last is not None:
                 last_ts[path] = last
+        if csv_rows:
+            _restore_raw(bundle, path, hits)
     return ScanResult(hits, files_read, bytes_read, lines_read, last_ts)
+
+
+def _restore_raw(bundle, path: str, hits: dict[str, ProbeHits]) -> None:
+    """A CSV file was matched on de-quoted text: give its sampled hits the file's own line back as
+    `raw`, so the evidence quoted in a report is what `grep` finds at that path:line."""
+    samples = [h for ph in hits.values() for h in ph.samples() if h.line.path == path]
+    if not samples or not hasattr(bundle, "lines"):
+        return
+    wanted = {h.line.lineno for h in samples}
+    last, original = max(wanted), {}
+    for lineno, text in bundle.lines(path):
+        if lineno in wanted:
+            original[lineno] = text.rstrip("\r")
+        if lineno >= last:
+            break
+    for hit in samples:  # Hit objects are shared by head and tail: replacing the line once is enough
+        if hit.line.lineno in original:
+            hit.line = dataclasses.replace(hit.line, raw=original[hit.line.lineno])
 
 
 class _PastedParser:

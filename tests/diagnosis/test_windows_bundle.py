@@ -63,7 +63,11 @@ def test_windows_unauthorized_gets_windows_remediation(windows_bundle):
     assert d["bundle"]["family"] == "windows" and d["bundle"]["instance_id"] == IID
     assert d["root_cause"]["category"] == "iam_auth"
     finding = d["findings"][0]
-    assert finding["evidence"][0]["path"] == "system/kubelet/kubelet-service.csv"
+    evidence = finding["evidence"][0]
+    assert evidence["path"] == "system/kubelet/kubelet-service.csv"
+    # quoted as the file holds it (CSV's doubled quotes kept), so grep finds it at path:line
+    assert evidence["text"] == KUBELET_CSV.split("\r\n")[evidence["line"] - 1]
+    assert 'err=""Unauthorized""' in evidence["text"]
     commands = " ".join(finding["remediation"]["commands"])
     assert "--type EC2_WINDOWS" in commands and "EC2_LINUX" not in commands
     assert "--group eks:kube-proxy-windows" in commands
