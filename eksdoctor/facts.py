@@ -16,6 +16,7 @@ from datetime import datetime
 
 from eksdoctor import netfiles
 from eksdoctor.models import Evidence
+from eksdoctor.network import KUBECONFIG, WIN_IPCONFIG, WIN_KUBECONFIG, WIN_ROUTES
 from eksdoctor.scanner import ScanResult
 from eksdoctor.signals import Probe
 
@@ -87,8 +88,8 @@ EXPECTED_FILES = {
 EXPECTED_BY_LAYOUT = {
     "windows": {
         "system/kubelet/kubelet-service.csv": "kubelet event log not collected: cannot tell whether kubelet started or registered",
-        "system/kubelet/kubeconfig": "kubeconfig not collected: API endpoint and cluster name from it unknown",
-        "system/network/routes.txt": "routes not collected: cannot check for a default route to the API server",
+        WIN_KUBECONFIG: "kubeconfig not collected: API endpoint and cluster name from it unknown",
+        WIN_ROUTES: "routes not collected: cannot check for a default route to the API server",
     },
     "bottlerocket": {
         "journalctl.log": "journal not collected: cannot tell whether kubelet started or registered",
@@ -198,8 +199,7 @@ def _small_files(bundle, f: BundleFacts) -> None:
         if re.fullmatch(r"i-[0-9a-f]{8,17}", iid):
             f.set("instance_id", iid)
     # Linux collector: kubelet/kubeconfig.yaml; Windows collector: system/kubelet/kubeconfig
-    kube_path = next((p for p in ("kubelet/kubeconfig.yaml", "system/kubelet/kubeconfig") if bundle.exists(p)),
-                     "kubelet/kubeconfig.yaml")
+    kube_path = next((p for p in (KUBECONFIG, WIN_KUBECONFIG) if bundle.exists(p)), KUBECONFIG)
     kubeconfig = bundle.read_text(kube_path, max_bytes=64 << 10)
     if kubeconfig:
         m = re.search(r"server:\s*(https?://\S+)", kubeconfig)
@@ -410,13 +410,13 @@ def _network_files(bundle, f: BundleFacts) -> None:
 
 def _windows_network_files(bundle, f: BundleFacts) -> None:
     """The Windows collector's `route print` and `ipconfig /all` (bundle-format.md 1.4)."""
-    routes = bundle.read_text("system/network/routes.txt", max_bytes=1 << 20)
+    routes = bundle.read_text(WIN_ROUTES, max_bytes=1 << 20)
     if routes is not None and "Active Routes:" in routes:  # a cut or odd file proves nothing either way
         defaults = [r for r in netfiles.parse_route_print(enumerate(routes.splitlines(), 1)) if r["dst"] == "default"]
         f.set("default_route", bool(defaults))
         if defaults and defaults[0].get("via"):
             f.set("default_gateway", defaults[0]["via"])
-    ipconfig = bundle.read_text("system/network/ip.txt", max_bytes=1 << 20)
+    ipconfig = bundle.read_text(WIN_IPCONFIG, max_bytes=1 << 20)
     if ipconfig is not None:
         servers = netfiles.parse_ipconfig_dns(enumerate(ipconfig.splitlines(), 1))["nameservers"]
         if servers:

@@ -75,12 +75,16 @@ class _Reader:
         self._lines: dict[str, list[tuple[int, str]] | None] = {}
         self.missing: dict[str, str] = {}
         self.windows = getattr(bundle.info, "layout", None) == "windows"
+        self._routes: tuple[str, list[dict] | None] | None = None
 
     def routes(self) -> tuple[str, list[dict] | None]:
-        """This layout's routing-table file and its routes (None when it was not collected)."""
-        path, parse = (WIN_ROUTES, netfiles.parse_route_print) if self.windows else (IPROUTE, netfiles.parse_routes)
-        lines = self.lines(path)
-        return path, None if lines is None else parse(lines)
+        """This layout's routing-table file and its routes (None when it was not collected), parsed
+        once: the routes section and the route-to-API answer both need them."""
+        if self._routes is None:
+            path, parse = (WIN_ROUTES, netfiles.parse_route_print) if self.windows else (IPROUTE, netfiles.parse_routes)
+            lines = self.lines(path)
+            self._routes = (path, None if lines is None else parse(lines))
+        return self._routes
 
     def lines(self, path: str, *, note_missing: bool = True) -> list[tuple[int, str]] | None:
         if path not in self._lines:

@@ -136,14 +136,14 @@ _COMPILED_MAX = 256  # distinct probe sets seen in a process; a few dozen per ca
 
 
 def compiled_for(active: list[Probe]) -> tuple:
-    """(combined pattern, selector) for a set of probes, kept for the process: a batch worker
+    """(match finder, selector) for a set of probes, kept for the process: a batch worker
     diagnoses thousands of bundles with the same few probe sets."""
     key = frozenset(active)
     compiled = _COMPILED.get(key)
     if compiled is None:
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.clear()
-        compiled = _COMPILED[key] = (combined_pattern(active), ProbeSelector(active))
+        compiled = _COMPILED[key] = (_match_start(combined_pattern(active)), ProbeSelector(active))
     return compiled
 
 
@@ -180,8 +180,8 @@ def scan_bundle(bundle, probes: list[Probe] | tuple[Probe, ...], *, year: int, r
                         data = data.replace(b'""', b'"')
                     resume: tuple[int, int] | None = (0, base)
                     while resume is not None and applicable:
-                        combined, selector = compiled_for(applicable)
-                        resume = _scan_chunk(data, resume, selector, combined, hits, parse)
+                        find_from, selector = compiled_for(applicable)
+                        resume = _scan_chunk(data, resume, selector, find_from, hits, parse)
                         if resume is not None:  # a presence probe has enough: drop it, go on from there
                             applicable = unsaturated(applicable)
             except (OSError, EOFError, gzip.BadGzipFile):
@@ -198,7 +198,7 @@ def _restore_raw(bundle, path: str, hits: dict[str, ProbeHits]) -> None:
     """A CSV file was matched on de-quoted text: give its sampled hits the file's own line back as
     `raw`, so the evidence quoted in a report is what `grep` finds at that path:line."""
     samples = [h for ph in hits.values() for h in ph.samples() if h.line.path == path]
-    if not samples or not hasattr(bundle, "lines"):
+    if not samples:
         return
     wanted = {h.line.lineno for h in samples}
     last, original = max(wanted), {}
@@ -258,15 +258,15 @@ def _match_start(combined):
     return find
 
 
-def _scan_chunk(data: bytes, start_at: tuple[int, int], selector: ProbeSelector, combined, hits,
+def _scan_chunk(data: bytes, start_at: tuple[int, int], selector: ProbeSelector, find_from, hits,
                 parse) -> tuple[int, int] | None:
-    """Find candidate lines with the combined pattern; decode and check only those. Returns None at
+    """Find candidate lines with the combined pattern (`find_from`, from _match_start); decode and
+    check only those. Returns None at
     the end of `data`, or the (offset, lineno) to resume from once a probe with `enough` got enough
     hits (the caller drops it and recompiles, so an every-line probe costs one hit, not thousands)."""
     pos, lineno = start_at
     size = len(data)
     pasted = getattr(parse, "pasted", False)
-    find_from = _match_start(combined)
     while pos < size:
         at = find_from(data, pos, size)
         if at < 0:

@@ -288,19 +288,15 @@ def extract_tar(src: Path, dest: Path, limits: Limits) -> ExtractResult:
 def extract_zip(src: Path, dest: Path, limits: Limits) -> ExtractResult:
     """Extract a zip (the Windows collector's output) member by member into `dest`. A zip cut short
     has no central directory: its members are then recovered from their local headers (partial)."""
-    try:
-        zipfile.ZipFile(src).close()
-    except zipfile.BadZipFile:
-        if sniff(src) == "zip":
-            return _extract_zip_local(src, dest, limits)
-        raise BundleError(f"{src.name} is not a readable zip archive") from None
-    except _DATA_ERRORS:
-        pass  # reported below, with what could be read
     counter = _Counting()  # fed with each member's compressed size before it is inflated
     writer = _Writer(dest, limits, counter)
 
     def members() -> None:
-        with zipfile.ZipFile(src) as zf:
+        try:
+            zf = zipfile.ZipFile(src)
+        except zipfile.BadZipFile as err:  # before any member: nothing was written yet
+            raise _NoCentralDirectory from err
+        with zf:
             for info in zf.infolist():
                 writer.check_count()
                 if info.is_dir():
@@ -317,7 +313,17 @@ def extract_zip(src: Path, dest: Path, limits: Limits) -> ExtractResult:
                 with zf.open(info) as member:
                     writer.write(info.filename, member, info.file_size)
 
-    return _zip_guarded(src, writer, members, None)
+    try:
+        return _zip_guarded(src, writer, members, None)
+    except _NoCentralDirectory:
+        if sniff(src) == "zip":
+            return _extract_zip_local(src, dest, limits)
+        raise BundleError(f"{src.name} is not a readable zip archive") from None
+
+
+class _NoCentralDirectory(Exception):
+    """zipfile cannot open the archive at all (its central directory is missing or unreadable).
+    Not one of _DATA_ERRORS, so it passes _zip_guarded and the local-header walk takes over."""
 
 
 class _Position:
